@@ -1,0 +1,140 @@
+"""Real spreadsheet engines that recalculate a workbook: LibreOffice headless, and Excel
+through xlwings where Excel is installed (Windows, macOS).
+
+Each engine returns {sheet name: rows of cell values}, row 1 first, as the engine computed them.
+"""
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import openpyxl
+
+from .errors import UsageError
+
+INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; "
+                "macOS: brew install --cask libreoffice) or use --engine excel where Excel is installed")
+STANDARD_SOFFICE = {
+    "Darwin": ["/Applications/LibreOffice.app/Contents/MacOS/soffice"],
+    "Windows": [r"C:\Program Files\LibreOffice\program\soffice.exe"],
+}
+# LibreOffice's default profile keeps the values stored in an .xlsx instead of recalculating;
+# this profile setting makes it always recalculate on load.
+ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def find_soffice():
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    return next((p for p in STANDARD_SOFFICE.get(platform.system(), []) if os.path.exists(p)), None)
+
+
+def excel_available():
+    if platform.system() not in ("Windows", "Darwin"):
+        return False
+    try:
+        import xlwings  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def choose(engine):
+    """The engine to use: 'libreoffice' or 'excel'; 'auto' prefers LibreOffice."""
+    if engine in ("auto", "libreoffice") and find_soffice():
+        return "libreoffice"
+    if engine in ("auto", "excel") and excel_available():
+        return "excel"
+    if engine == "excel":
+        raise UsageError("Excel through xlwings needs Windows or macOS with Excel and `pip install xlwings`")
+    raise UsageError(f"no spreadsheet engine found: {INSTALL_HINT}")
+
+
+def _values(path):
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def _run_soffice(args, timeout):
+    # Its own session, so that a hung soffice and every child it started can be killed.
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise UsageError(f"LibreOffice did not finish within {timeout:g} s (raise --timeout, or check "
+                         f"that no dialog or stale soffice process blocks it)")
+    return process.returncode, output.decode(errors="replace").strip()
+
+
+def recalculate_libreoffice(path, timeout):
+    soffice = find_soffice()
+    if soffice is None:
+        raise UsageError(f"LibreOffice not found: {INSTALL_HINT}")
+    with tempfile.TemporaryDirectory(prefix="bp_excel_lo_") as tmp:
+        # A throw-away profile per run: concurrent runs sharing one lose conversions.
+        profile = Path(tmp, "profile")
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE)
+        out_dir = Path(tmp, "out")
+        code, output = _run_soffice(
+            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+             "--convert-to", "xlsx", "--outdir", str(out_dir), str(path)], timeout)
+        converted = out_dir / (Path(path).stem + ".xlsx")
+        if not converted.exists():
+            raise UsageError(f"LibreOffice could not recalculate {path} (exit {code}): {output or 'no output'}")
+        return _values(converted)
+
+
+def recalculate_excel(path):
+    import xlwings
+
+    app = xlwings.App(visible=False, add_book=False)
+    try:
+        book = app.books.open(str(Path(path).resolve()), update_links=False, read_only=True)
+        app.calculate()
+        values = {sheet.name: sheet.used_range.options(ndim=2).value for sheet in book.sheets}
+        book.close()
+        return values
+    finally:
+        app.quit()
+
+
+def recalculate(path, engine, timeout):
+    if engine == "excel":
+        return recalculate_excel(path)
+    return recalculate_libreoffice(path, timeout)
+
+
+def engine_name(engine):
+    if engine == "excel":
+        return "Excel (xlwings)"
+    return "LibreOffice"
+
+
+def open_in_spreadsheet(path):
+    """Open the workbook for a person: Excel through xlwings, else LibreOffice."""
+    if excel_available():
+        import xlwings
+
+        xlwings.Book(str(Path(path).resolve()))
+        return "Excel"
+    soffice = find_soffice()
+    if soffice is None:
+        raise UsageError(f"no spreadsheet program found: {INSTALL_HINT}")
+    subprocess.Popen([soffice, "--calc", str(path)], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return "LibreOffice"

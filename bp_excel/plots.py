@@ -1,0 +1,39 @@
+"""Matplotlib PNGs of the E_total curves, for the README and for readers without a spreadsheet."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .files import write_atomically  # noqa: E402
+
+
+def _save(fig, path):
+    # No software version in the metadata, so a rebuild with another matplotlib is identical.
+    write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None}))
+    plt.close(fig)
+
+
+def _axes(title):
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.set(title=title, xlabel="iteration", ylabel="E_total")
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def save_plots(curves, stem):
+    """curves: {learning rate: E_total per iteration}. Writes STEM_lr<lr>.png for each
+    learning rate and STEM_all.png overlaying them; returns the paths written."""
+    paths = []
+    for learning_rate, e_total in curves.items():
+        fig, ax = _axes(f"E_total, learning rate {learning_rate:g}")
+        ax.plot(e_total)
+        path = stem.with_name(f"{stem.name}_lr{learning_rate:.15g}.png")
+        _save(fig, path)
+        paths.append(path)
+    fig, ax = _axes("E_total for every learning rate")
+    for learning_rate, e_total in curves.items():
+        ax.plot(e_total, label=f"lr {learning_rate:g}")
+    ax.legend()
+    overlay = stem.with_name(f"{stem.name}_all.png")
+    _save(fig, overlay)
+    return paths + [overlay]

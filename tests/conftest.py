@@ -1,0 +1,19 @@
+import os
+
+import pytest
+
+from bp_excel.engines import find_soffice
+
+
+def require(available, what):
+    """Skip a test whose real dependency is missing, except in CI, where a skip would hide it."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="session")
+def libreoffice():
+    require(find_soffice(), "LibreOffice (soffice)")

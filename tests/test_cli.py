@@ -1,0 +1,124 @@
+"""Bad input: one line on stderr, exit status 2, and no file written."""
+import openpyxl
+import pytest
+
+from bp_excel.cli import main
+from bp_excel.settings import MAX_ITERATIONS
+
+
+def run(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse's own errors
+        code = e.code
+    return code, capsys.readouterr().err
+
+
+def assert_one_line_error(code, err, *fragments):
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--lr", "0"], "learning rates must be > 0"),
+    (["--lr", "0.5", "-1"], "learning rates must be > 0"),
+    (["--lr", "nan"], "must be finite"),
+    (["--lr", "inf"], "must be finite"),
+    (["--lr", "fast"], "invalid float value: 'fast'"),
+    (["--lr", "0.5", "0.50"], "learning rates must differ"),
+    (["--iterations", "0"], "iterations must be a whole number from 1"),
+    (["--iterations", str(MAX_ITERATIONS + 1)], f"from 1 to {MAX_ITERATIONS}"),
+    (["--iterations", "2.5"], "invalid int value"),
+    (["--weights", "0.1", "0.2"], "weights takes 8 values, got 2"),
+    (["--inputs", "1", "2", "3"], "inputs takes 2 values, got 3"),
+    (["--targets", "0.5"], "targets takes 2 values, got 1"),
+    (["--biases", "1", "2", "3"], "biases takes 2 values, got 3"),
+    (["--weights", *["0.1"] * 7, "inf"], "weights must be finite"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_bad_build_flags(tmp_path, capsys, argv, message):
+    out = tmp_path / "w.xlsx"
+    code, err = run(["build", "--out", str(out), *argv], capsys)
+    assert_one_line_error(code, err, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_that_is_a_directory(tmp_path, capsys):
+    assert_one_line_error(*run(["build", "--out", str(tmp_path)], capsys), "is a directory")
+
+
+def test_output_that_cannot_be_written(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert_one_line_error(*run(["build", "--out", str(blocker / "w.xlsx")], capsys), "cannot write")
+    assert_one_line_error(*run(["build", "--out", str(tmp_path / "w.csv")], capsys), "must end in .xlsx")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("lr = [0.1,", "is not valid TOML"),
+    ("learning_rate = 0.1", "unknown key 'learning_rate'"),
+    ('lr = ["fast"]', "lr must be a list of numbers"),
+    ("iterations = -3", "iterations must be a whole number"),
+    ("weights = [1, 2]", "weights takes 8 values"),
+])
+def test_bad_config(tmp_path, capsys, text, message):
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    code, err = run(["build", "--config", str(config), "--out", str(tmp_path / "w.xlsx")], capsys)
+    assert_one_line_error(code, err, message)
+    assert not (tmp_path / "w.xlsx").exists()
+
+
+def test_missing_config(tmp_path, capsys):
+    assert_one_line_error(*run(["build", "--config", str(tmp_path / "none.toml")], capsys), "cannot read config")
+
+
+def test_flags_override_the_config(tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    config.write_text(f'lr = [0.1]\niterations = 3\nout = "{tmp_path / "from_config.xlsx"}"\n')
+    assert main(["build", "--config", str(config), "--lr", "0.7", "--out", str(tmp_path / "flag.xlsx")]) == 0
+    assert openpyxl.load_workbook(tmp_path / "flag.xlsx").sheetnames == ["Summary", "lr 0.7"]
+    assert not (tmp_path / "from_config.xlsx").exists()
+
+
+def test_an_interrupted_build_leaves_the_old_file(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "w.xlsx"
+    out.write_bytes(b"old")
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bp_excel.workbook.ExcelWriter.save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        main(["build", "--out", str(out)])
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]
+
+
+def test_verify_a_missing_file(tmp_path, capsys):
+    assert_one_line_error(*run(["verify", str(tmp_path / "none.xlsx")], capsys), "no such file")
+
+
+def test_verify_a_file_that_is_not_xlsx(tmp_path, capsys):
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("iteration,E_total\n0,0.1\n")
+    assert_one_line_error(*run(["verify", str(fake)], capsys), "is not an .xlsx workbook")
+
+
+def test_verify_without_any_engine(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "w.xlsx"
+    assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert_one_line_error(*run(["verify", str(path)], capsys), "no spreadsheet engine found", "apt-get install")
+
+
+def test_verify_a_foreign_workbook(tmp_path, capsys, libreoffice):
+    foreign = tmp_path / "budget.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["rent", 1200])
+    wb.create_sheet("Summary").append(["month", "total"])
+    wb.save(foreign)
+    assert_one_line_error(*run(["verify", str(foreign)], capsys), "not a bp_excel learning-rate sheet")
