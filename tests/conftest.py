@@ -17,3 +17,14 @@ def require(available, what):
 @pytest.fixture(scope="session")
 def libreoffice():
     require(find_soffice(), "LibreOffice (soffice)")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """Real MNIST through the project's data chain: (x_train, y_train), (x_test, y_test)."""
+    from mnist_keras import data
+
+    try:
+        return data.load(log=lambda message: None)
+    except data.DataError as e:
+        require(False, f"MNIST ({e})")

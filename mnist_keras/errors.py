@@ -1,0 +1,12 @@
+"""Errors for people: one line on stderr and exit status 2."""
+import argparse
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line on stderr with exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One line, not argparse's usage block: the line says what to fix.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")

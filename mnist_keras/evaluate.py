@@ -1,0 +1,53 @@
+"""python -m mnist_keras.evaluate MODEL.keras: test accuracy, confusion matrix, misclassified digits."""
+import sys
+from pathlib import Path
+
+from .errors import Parser, UsageError
+
+
+def parse_args(argv):
+    p = Parser(prog="python -m mnist_keras.evaluate", description=__doc__.split(": ", 1)[1])
+    p.add_argument("model", type=Path, help="a .keras file, e.g. runs/seed-seed1/best.keras")
+    p.add_argument("--data", type=Path, help="an .npz with MNIST (default: the data chain, as in training)")
+    p.add_argument("--out", type=Path, help="folder for confusion.png and misclassified.png (default: the model's)")
+    return p.parse_args(argv)
+
+
+def evaluate(model_path, data_path, out_dir):
+    import keras
+
+    from . import data, pipeline, reports
+
+    if not model_path.is_file():
+        raise UsageError(f"{model_path}: no such file")
+    try:
+        model = keras.saving.load_model(model_path)
+    except Exception as e:  # Keras raises many kinds for a file that is not a model
+        raise UsageError(f"{model_path} is not a Keras model: {str(e).splitlines()[0]}")
+    _, (x_test, y_test) = data.load(data_path)
+    predictions = model.predict(pipeline.evaluation_set(x_test, y_test), verbose=0).argmax(axis=1)
+    matrix = reports.confusion_matrix(y_test, predictions)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    reports.plot_confusion(matrix, out_dir / "confusion.png")
+    reports.plot_misclassified(x_test, y_test, predictions, out_dir / "misclassified.png")
+    return matrix
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        matrix = evaluate(args.model, args.data, args.out or args.model.parent)
+    except UsageError as e:
+        print(f"mnist_keras.evaluate: error: {e}", file=sys.stderr)
+        return 2
+    correct, total = matrix.trace(), matrix.sum()
+    print(f"test accuracy: {correct / total:.2%} ({correct:,} of {total:,}; {total - correct} misclassified)")
+    print("confusion matrix (rows: true digit, columns: predicted):")
+    print("     " + "".join(f"{d:>6}" for d in range(10)))
+    for digit, row in enumerate(matrix):
+        print(f"{digit:>5}" + "".join(f"{n:>6}" for n in row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

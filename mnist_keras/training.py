@@ -1,0 +1,123 @@
+"""The training run: device, model, optimizer and schedule, model.fit with Keras's callbacks,
+then the run's files and the closing table."""
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import data, pipeline, reports
+from .model import build_model, parameter_counts
+
+TARGET_ACCURACY = 0.994
+
+
+def device():
+    """'GPU: name' or 'CPU', and on a GPU mixed precision (the softmax stays float32)."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)
+        return f"GPU: {name}"
+    return f"CPU: {platform.processor() or platform.machine()}, {tf.config.threading.get_inter_op_parallelism_threads() or 'all'} threads"
+
+
+def learning_rate(hp, steps_per_epoch):
+    if hp.schedule == "constant":
+        return hp.learning_rate
+    warmup = int(hp.warmup_epochs * steps_per_epoch)
+    total = hp.epochs * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=hp.learning_rate / 25, warmup_target=hp.learning_rate,
+        warmup_steps=warmup, decay_steps=max(total - warmup, 1), alpha=0.0)
+
+
+def compiled_model(hp, steps_per_epoch, jit_compile):
+    model = build_model(hp.model, hp.dropout)
+    optimizer = keras.optimizers.SGD(learning_rate(hp, steps_per_epoch), momentum=hp.momentum, nesterov=True,
+                                     weight_decay=hp.weight_decay or None)
+    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=["accuracy"], jit_compile=jit_compile)
+    return model
+
+
+def dry_run(hp):
+    model = build_model(hp.model, hp.dropout)
+    model.summary()
+    counts = parameter_counts(model)
+    print(f"Trainable params: {counts['trainable']:,}")
+    print(f"Non-trainable params: {counts['non_trainable']:,} (BatchNorm moving statistics)")
+    print(f"Total params: {counts['total']:,}")
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall seconds of each epoch, training and validation together."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["seconds"] = time.perf_counter() - self.start
+
+
+def _commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def train(hp, data_path, run_dir, train_images=None):
+    started = time.perf_counter()
+    keras.utils.set_random_seed(hp.seed)
+    where = device()
+    print(f"device: {where}")
+    (x_train, y_train), (x_test, y_test) = data.load(data_path)
+    if train_images:
+        x_train, y_train = x_train[:train_images], y_train[:train_images]
+    print(f"training on {len(x_train):,} images; validating after every epoch on the {len(x_test):,} "
+          f"MNIST test images")
+    steps = -(-len(x_train) // hp.batch_size)
+    # XLA measured about twice as slow on CPU with the TensorFlow backend; it helps on a GPU.
+    model = compiled_model(hp, steps, jit_compile=where.startswith("GPU"))
+    model.summary()
+    counts = parameter_counts(model)
+    print(f"Trainable params: {counts['trainable']:,}; non-trainable: {counts['non_trainable']:,}")
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if not (run_dir / "backup").exists():  # a fresh run, not the resumption of a killed one
+        (run_dir / "history.csv").unlink(missing_ok=True)
+    history = model.fit(
+        pipeline.training_set(x_train, y_train, hp), epochs=hp.epochs,
+        validation_data=pipeline.evaluation_set(x_test, y_test),
+        callbacks=[
+            EpochTimer(),
+            keras.callbacks.TerminateOnNaN(),
+            keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+            keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy",
+                                            mode="max", save_best_only=True),
+            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        ], shuffle=False, verbose=2)  # the dataset shuffles itself
+    epochs = reports.read_history(run_dir / "history.csv")
+    if not epochs or any(not np.isfinite(e["loss"]) for e in epochs):
+        print("training stopped: the loss is not a number")
+        return None
+
+    best = keras.saving.load_model(run_dir / "best.keras")
+    predictions = best.predict(pipeline.evaluation_set(x_test, y_test), verbose=0).argmax(axis=1)
+    summary = reports.summarize(epochs, hp, counts, where, time.perf_counter() - started,
+                                {"tensorflow": tf.__version__, "keras": keras.__version__,
+                                 "numpy": np.__version__, "python": platform.python_version()},
+                                _commit(), TARGET_ACCURACY)
+    summary["best_model_test_accuracy"] = float((predictions == y_test).mean())
+    reports.write_json(run_dir / "summary.json", summary)
+    reports.plot_curves(epochs, run_dir / "curves.png")
+    reports.plot_confusion(reports.confusion_matrix(y_test, predictions), run_dir / "confusion.png")
+    reports.plot_misclassified(x_test, y_test, predictions, run_dir / "misclassified.png")
+    print(reports.table(summary))
+    print(f"run files in {run_dir}")
+    return summary

@@ -1,0 +1,122 @@
+"""The trainer on real MNIST, briefly, and its command line's errors."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_keras import evaluate, train
+from mnist_keras.pipeline import evaluation_set
+
+ROOT = Path(__file__).parent.parent
+QUICK = ["--train-images", "5000", "--epochs", "3", "--batch-size", "32", "--warmup-epochs", "1"]
+
+
+def run(module, argv, capsys):
+    try:
+        code = module.main(argv)
+    except SystemExit as e:
+        code = e.code
+    return code, capsys.readouterr()
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory, mnist):
+    out = tmp_path_factory.mktemp("runs")
+    assert train.main([*QUICK, "--out", str(out), "--name", "quick", "--seed", "3"]) == 0
+    return out / "quick"
+
+
+def test_a_short_real_training_learns(quick_run):
+    summary = json.loads((quick_run / "summary.json").read_text())
+    # 3 epochs on 4,000 real training images, judged on all 10,000 test images.
+    assert summary["best_accuracy"] >= 0.95
+    assert summary["trainable_params"] == 14_402
+    assert len(summary["val_accuracy"]) == 3 and summary["seed"] == 3
+    assert summary["best_model_test_accuracy"] == pytest.approx(summary["best_accuracy"], abs=1e-4)
+    for name in ["history.csv", "best.keras", "curves.png", "confusion.png", "misclassified.png"]:
+        assert (quick_run / name).stat().st_size > 0, name
+    assert not (quick_run / "backup").exists()
+
+
+def test_best_model_round_trips_with_identical_predictions(quick_run, mnist, tmp_path):
+    _, (x_test, y_test) = mnist
+    model = keras.saving.load_model(quick_run / "best.keras")
+    model.save(tmp_path / "again.keras")
+    again = keras.saving.load_model(tmp_path / "again.keras")
+    batches = evaluation_set(x_test[:2000], y_test[:2000])
+    np.testing.assert_array_equal(model.predict(batches, verbose=0), again.predict(batches, verbose=0))
+
+
+def test_evaluate_reports_the_best_models_accuracy(quick_run, capsys):
+    code, out = run(evaluate, [str(quick_run / "best.keras"), "--out", str(quick_run / "eval")], capsys)
+    assert code == 0
+    summary = json.loads((quick_run / "summary.json").read_text())
+    assert f"test accuracy: {summary['best_model_test_accuracy']:.2%}" in out.out
+    assert (quick_run / "eval" / "confusion.png").exists()
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path, mnist):
+    argv = [sys.executable, "-m", "mnist_keras.train", *QUICK, "--epochs", "3", "--out", str(tmp_path),
+            "--name", "killed"]
+    history = tmp_path / "killed" / "history.csv"
+    first = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (history.exists() and len(history.read_text().splitlines()) >= 2):  # header + epoch 1
+        assert first.poll() is None and time.monotonic() < deadline, "the first run ended before epoch 1"
+        time.sleep(0.2)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    assert (tmp_path / "killed" / "backup").exists()
+    resumed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    epochs = [line.split(",")[0] for line in history.read_text().splitlines()[1:]]
+    assert epochs == ["0", "1", "2"]  # epoch 0 from the killed run, 1 and 2 from the resumed one
+    assert "Epoch 1/3" not in resumed.stdout and "Epoch 2/3" in resumed.stdout
+
+
+def assert_one_line_error(code, err, fragment):
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and fragment in err, err
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--epochs", "0"], "must be > 0"),
+    (["--batch-size", "-8"], "must be > 0"),
+    (["--epochs", "many"], "invalid int value"),
+    (["--lr", "nan"], "must be > 0"),
+    (["--dropout", "1.5"], "must be in [0, 1)"),
+    (["--colour"], "unrecognized arguments: --colour"),
+    (["--model", "huge"], "invalid choice: 'huge'"),
+])
+def test_bad_flags(capsys, argv, fragment):
+    code, out = run(train, argv, capsys)
+    assert_one_line_error(code, out.err, fragment)
+
+
+def test_unreadable_data_file(tmp_path, capsys):
+    bad = tmp_path / "mnist.npz"
+    bad.write_text("not a zip")
+    code, out = run(train, ["--data", str(bad), "--out", str(tmp_path / "runs")], capsys)
+    assert_one_line_error(code, out.err, "cannot read")
+    code, out = run(train, ["--data", str(tmp_path / "missing.npz")], capsys)
+    assert_one_line_error(code, out.err, "cannot read")
+
+
+def test_data_file_with_wrong_dtype(tmp_path, capsys, mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    path = tmp_path / "float.npz"
+    np.savez(path, x_train=x_train / 255.0, y_train=y_train, x_test=x_test, y_test=y_test)
+    code, out = run(train, ["--data", str(path), "--out", str(tmp_path / "runs")], capsys)
+    assert_one_line_error(code, out.err, "x_train is float64[60000, 28, 28], expected uint8")
+
+
+def test_evaluate_a_missing_model(tmp_path, capsys):
+    code, out = run(evaluate, [str(tmp_path / "best.keras")], capsys)
+    assert_one_line_error(code, out.err, "no such file")
