@@ -13,7 +13,7 @@ from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
 CLASSES = 10
-# (filters, kernel size, bias) of each convolution; "pool" after each block.
+# (filters, kernel size, bias) of each unpadded convolution; "pool" after each block.
 SEED_LAYERS = [(8, 3, True), (8, 3, True), (16, 3, False), "pool",
                (16, 3, False), (32, 1, False), (32, 3, False), "pool"]
 MODELS = {"seed": SEED_LAYERS}

@@ -39,13 +39,18 @@ def parse_args(argv):
     p.add_argument("--model", choices=sorted(MODELS), default=DEFAULTS.model, help="architecture")
     p.add_argument("--epochs", type=_positive(int), default=DEFAULTS.epochs, help="passes over the 60,000 training images")
     p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS.batch_size, help="images per step")
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default=DEFAULTS.optimizer,
+                   help="sgd: SGD with Nesterov momentum")
     p.add_argument("--lr", type=_positive(float), default=DEFAULTS.learning_rate, dest="learning_rate",
-                   help="peak learning rate (SGD, Nesterov momentum)")
+                   help="peak learning rate")
     p.add_argument("--schedule", choices=["onecycle", "constant"], default=DEFAULTS.schedule,
                    help="onecycle: linear warm-up to --lr, then cosine decay to zero")
     p.add_argument("--warmup-epochs", type=_positive(float), default=DEFAULTS.warmup_epochs)
-    p.add_argument("--momentum", type=_fraction, default=DEFAULTS.momentum)
+    p.add_argument("--momentum", type=_fraction, default=DEFAULTS.momentum, help="SGD's momentum, AdamW's beta_1")
     p.add_argument("--weight-decay", type=_fraction, default=DEFAULTS.weight_decay)
+    p.add_argument("--ema", type=_fraction, default=DEFAULTS.ema,
+                   help="momentum of an exponential moving average of the weights, used for validation and "
+                        "the saved model (0: off)")
     p.add_argument("--dropout", type=_fraction, default=DEFAULTS.dropout, help="after every convolution")
     p.add_argument("--rotation", type=float, default=DEFAULTS.rotation_degrees, dest="rotation_degrees",
                    help="augmentation: random rotation, +- degrees")

@@ -1,5 +1,6 @@
 """The training run: device, model, optimizer and schedule, model.fit with Keras's callbacks,
 then the run's files and the closing table."""
+import os
 import platform
 import subprocess
 import time
@@ -22,7 +23,7 @@ def device():
         keras.mixed_precision.set_global_policy("mixed_float16")
         name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)
         return f"GPU: {name}"
-    return f"CPU: {platform.processor() or platform.machine()}, {tf.config.threading.get_inter_op_parallelism_threads() or 'all'} threads"
+    return f"CPU: {platform.machine()}, {os.cpu_count()} cores"
 
 
 def learning_rate(hp, steps_per_epoch):
@@ -37,8 +38,13 @@ def learning_rate(hp, steps_per_epoch):
 
 def compiled_model(hp, steps_per_epoch, jit_compile):
     model = build_model(hp.model, hp.dropout)
-    optimizer = keras.optimizers.SGD(learning_rate(hp, steps_per_epoch), momentum=hp.momentum, nesterov=True,
-                                     weight_decay=hp.weight_decay or None)
+    schedule = learning_rate(hp, steps_per_epoch)
+    ema = {"use_ema": hp.ema > 0, "ema_momentum": hp.ema or 0.99}
+    if hp.optimizer == "adamw":
+        optimizer = keras.optimizers.AdamW(schedule, beta_1=hp.momentum, weight_decay=hp.weight_decay, **ema)
+    else:
+        optimizer = keras.optimizers.SGD(schedule, momentum=hp.momentum, nesterov=True,
+                                         weight_decay=hp.weight_decay or None, **ema)
     model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
                   metrics=["accuracy"], jit_compile=jit_compile)
     return model
@@ -91,13 +97,17 @@ def train(hp, data_path, run_dir, train_images=None):
     run_dir.mkdir(parents=True, exist_ok=True)
     if not (run_dir / "backup").exists():  # a fresh run, not the resumption of a killed one
         (run_dir / "history.csv").unlink(missing_ok=True)
-    history = model.fit(
+    model.fit(
         pipeline.training_set(x_train, y_train, hp), epochs=hp.epochs,
         validation_data=pipeline.evaluation_set(x_test, y_test),
         callbacks=[
             EpochTimer(),
             keras.callbacks.TerminateOnNaN(),
+            # Before the swap below, so that the backup holds the weights being trained, and a
+            # resumed run goes on from them.
             keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+            # Validation and the checkpoint see the weights' moving average, when there is one.
+            *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if hp.ema else []),
             keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy",
                                             mode="max", save_best_only=True),
             keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),

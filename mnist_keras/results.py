@@ -1,0 +1,62 @@
+"""python -m mnist_keras.results RUN_DIR...: a Markdown table of finished runs, from their
+summary.json files, with the spread over runs (the README's results table comes from here)."""
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from .errors import Parser, UsageError
+
+
+def load(run_dirs):
+    summaries = []
+    for run in run_dirs:
+        path = Path(run) / "summary.json"
+        try:
+            summaries.append(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError) as e:
+            raise UsageError(f"cannot read {path}: {e}")
+    return summaries
+
+
+def _pct(x):
+    return f"{100 * x:.2f}"
+
+
+def markdown(summaries):
+    lines = ["| seed | best (epoch) | final | min / mean of last 5 | first epoch >= 99.4% | s/epoch (median) "
+             "| wall | device | commit | date |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for s in summaries:
+        lines.append(
+            f"| {s['seed']} | {_pct(s['best_accuracy'])} ({s['best_epoch']}) | {_pct(s['final_accuracy'])} "
+            f"| {_pct(s['min_last_5_accuracy'])} / {_pct(s['mean_last_5_accuracy'])} "
+            f"| {s['first_epoch_at_target'] or 'never'} | {statistics.median(s['seconds_per_epoch']):.1f} "
+            f"| {s['wall_seconds'] / 60:.1f} min | {s['device']} | {s['commit']} | {s['date'][:10]} |")
+    finals = [s["final_accuracy"] for s in summaries]
+    if len(finals) > 1:
+        lines.append(f"\nFinal accuracy over {len(finals)} runs: mean {_pct(statistics.mean(finals))}%, "
+                     f"spread {_pct(min(finals))}-{_pct(max(finals))}%.")
+    lines.append("\nValidation accuracy (%) per epoch:\n")
+    epochs = max(len(s["val_accuracy"]) for s in summaries)
+    lines.append("| seed | " + " | ".join(str(e) for e in range(1, epochs + 1)) + " |")
+    lines.append("| --- " * (epochs + 1) + "|")
+    for s in summaries:
+        lines.append(f"| {s['seed']} | " + " | ".join(_pct(a) for a in s["val_accuracy"]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = Parser(prog="python -m mnist_keras.results", description=__doc__.split(": ", 1)[1])
+    parser.add_argument("runs", nargs="+", help="run folders, e.g. runs/seed-seed1")
+    args = parser.parse_args(argv)
+    try:
+        print(markdown(load(args.runs)))
+    except UsageError as e:
+        print(f"mnist_keras.results: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
