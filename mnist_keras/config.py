@@ -13,7 +13,7 @@ class Hyperparameters:
     schedule: str = "onecycle"  # linear warm-up to the peak, cosine decay to ~0; or "constant"
     warmup_epochs: float = 3.0
     weight_decay: float = 5e-4  # decoupled, per step, scaled by the learning rate
-    ema: float = 0.99  # momentum of the weights' moving average used for validation and checkpoints; 0: off
+    ema: float = 0.999  # momentum of the weights' moving average used for validation and checkpoints; 0: off
     dropout: float = 0.01  # after every convolution
     rotation_degrees: float = 6.0  # random rotation of training images, +-
     shift_pixels: float = 1.5  # random translation of training images, +-

@@ -122,3 +122,15 @@ def test_verify_a_foreign_workbook(tmp_path, capsys, libreoffice):
     wb.create_sheet("Summary").append(["month", "total"])
     wb.save(foreign)
     assert_one_line_error(*run(["verify", str(foreign)], capsys), "not a bp_excel learning-rate sheet")
+
+
+def test_open_without_any_spreadsheet_program(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "w.xlsx"
+    assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert_one_line_error(*run(["open", str(path)], capsys), "no spreadsheet program found")
+
+
+def test_verify_with_a_bad_timeout(tmp_path, capsys):
+    assert_one_line_error(*run(["verify", str(tmp_path / "w.xlsx"), "--timeout", "0"], capsys),
+                          "--timeout must be a positive number")
