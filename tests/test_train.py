@@ -15,7 +15,7 @@ from mnist_keras import evaluate, train
 from mnist_keras.pipeline import evaluation_set
 
 ROOT = Path(__file__).parent.parent
-QUICK = ["--train-images", "5000", "--epochs", "3", "--batch-size", "32", "--warmup-epochs", "1"]
+QUICK = ["--train-images", "5000", "--epochs", "3", "--batch-size", "32", "--warmup-epochs", "1", "--ema", "0.9"]  # a short average for a short run
 
 
 def run(module, argv, capsys):
