@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bp_excel.files import write_atomically
+
 from .errors import UsageError
 
 SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
@@ -71,14 +73,7 @@ def cache_path():
 
 def write_cache(arrays, path):
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mnist.", suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, **{name: arrays[name] for name in SHAPES})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomically(path, lambda tmp: np.savez_compressed(tmp, **{name: arrays[name] for name in SHAPES}))
 
 
 def from_keras():

@@ -16,7 +16,7 @@ def parse_args(argv):
 def evaluate(model_path, data_path, out_dir):
     import keras
 
-    from . import data, pipeline, reports
+    from . import data, reports
 
     if not model_path.is_file():
         raise UsageError(f"{model_path}: no such file")
@@ -25,12 +25,18 @@ def evaluate(model_path, data_path, out_dir):
     except Exception as e:  # Keras raises many kinds for a file that is not a model
         raise UsageError(f"{model_path} is not a Keras model: {str(e).splitlines()[0]}")
     _, (x_test, y_test) = data.load(data_path)
-    predictions = model.predict(pipeline.evaluation_set(x_test, y_test), verbose=0).argmax(axis=1)
-    matrix = reports.confusion_matrix(y_test, predictions)
     out_dir.mkdir(parents=True, exist_ok=True)
-    reports.plot_confusion(matrix, out_dir / "confusion.png")
+    return reports.confusion_matrix(y_test, predict_and_plot(model, x_test, y_test, out_dir))
+
+
+def predict_and_plot(model, x_test, y_test, out_dir):
+    """The model's predicted digits; writes confusion.png and misclassified.png into out_dir."""
+    from . import pipeline, reports
+
+    predictions = model.predict(pipeline.evaluation_set(x_test, y_test), verbose=0).argmax(axis=1)
+    reports.plot_confusion(reports.confusion_matrix(y_test, predictions), out_dir / "confusion.png")
     reports.plot_misclassified(x_test, y_test, predictions, out_dir / "misclassified.png")
-    return matrix
+    return predictions
 
 
 def main(argv=None):

@@ -3,8 +3,6 @@ confusion matrix and the misclassified digits."""
 import csv
 import datetime
 import json
-import os
-import tempfile
 
 import matplotlib
 
@@ -13,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bp_excel.files import write_atomically  # noqa: E402
 
 
 def read_history(path):
@@ -68,10 +67,10 @@ def table(s):
 
 
 def write_json(path, obj):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(obj, f, indent=2)
+    write_atomically(path, write)
 
 
 def confusion_matrix(labels, predictions, classes=10):
@@ -80,12 +79,12 @@ def confusion_matrix(labels, predictions, classes=10):
     return matrix
 
 
-def plot_curves(epochs, path):
+def plot_curves(epochs, path, target):
     n = [e["epoch"] for e in epochs]
     fig, (acc, loss) = plt.subplots(1, 2, figsize=(11, 4))
     acc.plot(n, [e["accuracy"] for e in epochs], label="training (augmented)")
     acc.plot(n, [e["val_accuracy"] for e in epochs], label="validation (test set)")
-    acc.axhline(0.994, color="grey", lw=0.8, ls="--")
+    acc.axhline(target, color="grey", lw=0.8, ls="--")
     acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0.97, 1.0), title="accuracy")
     loss.plot(n, [e["loss"] for e in epochs], label="training (augmented)")
     loss.plot(n, [e["val_loss"] for e in epochs], label="validation (test set)")

@@ -11,7 +11,6 @@ from .config import Hyperparameters
 from .errors import Parser, UsageError
 
 DEFAULTS = Hyperparameters()
-TARGET_ACCURACY = 0.994
 
 
 def _positive(kind):

@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import data, pipeline, reports
+from .evaluate import predict_and_plot
 from .model import build_model, parameter_counts
 
 TARGET_ACCURACY = 0.994
@@ -117,17 +118,14 @@ def train(hp, data_path, run_dir, train_images=None):
         print("training stopped: the loss is not a number")
         return None
 
-    best = keras.saving.load_model(run_dir / "best.keras")
-    predictions = best.predict(pipeline.evaluation_set(x_test, y_test), verbose=0).argmax(axis=1)
+    predictions = predict_and_plot(keras.saving.load_model(run_dir / "best.keras"), x_test, y_test, run_dir)
     summary = reports.summarize(epochs, hp, counts, where, time.perf_counter() - started,
                                 {"tensorflow": tf.__version__, "keras": keras.__version__,
                                  "numpy": np.__version__, "python": platform.python_version()},
                                 _commit(), TARGET_ACCURACY)
     summary["best_model_test_accuracy"] = float((predictions == y_test).mean())
     reports.write_json(run_dir / "summary.json", summary)
-    reports.plot_curves(epochs, run_dir / "curves.png")
-    reports.plot_confusion(reports.confusion_matrix(y_test, predictions), run_dir / "confusion.png")
-    reports.plot_misclassified(x_test, y_test, predictions, run_dir / "misclassified.png")
+    reports.plot_curves(epochs, run_dir / "curves.png", TARGET_ACCURACY)
     print(reports.table(summary))
     print(f"run files in {run_dir}")
     return summary
