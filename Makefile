@@ -1,10 +1,11 @@
 # make run: set up, build the workbook and verify it in LibreOffice.  make test: set up, run the tests.
+# make train: train the MNIST model.  make bench: the training-speed benchmark (Keras against PyTorch).
 PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test train libreoffice
+.PHONY: run test train bench libreoffice
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +25,7 @@ test: $(INSTALLED) libreoffice
 
 train: $(INSTALLED)
 	$(VENV)/bin/python -m mnist_keras.train
+
+bench: $(INSTALLED)
+	$(VENV)/bin/pip install --quiet --editable '.[bench]'
+	$(VENV)/bin/python -m mnist_keras.bench --json runs/bench.json

@@ -13,8 +13,11 @@ class Hyperparameters:
     schedule: str = "onecycle"  # linear warm-up to the peak, cosine decay to ~0; or "constant"
     warmup_epochs: float = 3.0
     weight_decay: float = 5e-4  # decoupled, per step, scaled by the learning rate
+    label_smoothing: float = 0.0  # share of each target spread evenly over the 10 classes
     ema: float = 0.999  # momentum of the weights' moving average used for validation and checkpoints; 0: off
     dropout: float = 0.01  # after every convolution
+    dropout_kind: str = "element"  # "element": single activations; "spatial": whole feature maps
     rotation_degrees: float = 6.0  # random rotation of training images, +-
     shift_pixels: float = 1.5  # random translation of training images, +-
+    zoom: float = 0.0  # random zoom of training images, +- this fraction of their size
     seed: int = 1

@@ -3,6 +3,8 @@ confusion matrix and the misclassified digits."""
 import csv
 import datetime
 import json
+import subprocess
+from pathlib import Path
 
 import matplotlib
 
@@ -21,6 +23,15 @@ def read_history(path):
     for row in rows:
         row["epoch"] = int(row["epoch"]) + 1
     return rows
+
+
+def git_commit():
+    """The checkout's commit, with "-dirty" if it has uncommitted changes; None outside git."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"], capture_output=True,
+                              text=True, cwd=Path(__file__).parent, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
 
 
 def summarize(epochs, hp, counts, device, wall_s, versions, commit, target):
@@ -43,6 +54,8 @@ def summarize(epochs, hp, counts, device, wall_s, versions, commit, target):
         "best_accuracy": accuracy[best],
         "target_accuracy": target,
         "first_epoch_at_target": reached[0] if reached else None,
+        # A resumed run counts from its own start.
+        "seconds_to_target": epochs[reached[0] - 1].get("elapsed") if reached else None,
         "epochs_at_target": reached,
         "final_accuracy": accuracy[-1],
         "mean_last_5_accuracy": float(np.mean(accuracy[-5:])),
@@ -59,7 +72,8 @@ def table(s):
         ("best validation accuracy", f"{s['best_accuracy']:.2%} (epoch {s['best_epoch']})"),
         ("final validation accuracy", f"{s['final_accuracy']:.2%}"),
         ("mean / min of the last 5", f"{s['mean_last_5_accuracy']:.2%} / {s['min_last_5_accuracy']:.2%}"),
-        (f"first epoch >= {s['target_accuracy']:.1%}", str(first) if first else "never"),
+        (f"first epoch >= {s['target_accuracy']:.1%}",
+         f"{first} (after {s['seconds_to_target'] / 60:.1f} min)" if first else "never"),
         ("wall time", f"{s['wall_seconds'] / 60:.1f} min"),
     ]
     width = max(len(k) for k, _ in rows)

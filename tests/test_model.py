@@ -47,3 +47,53 @@ def test_dry_run_prints_the_summary_and_counts(capsys):
     assert main(["--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "Trainable params: 14,402" in out and "Conv2D" in out
+
+
+def test_fused_batchnorm_trains_like_keras_batchnorm():
+    import tensorflow as tf
+
+    from mnist_keras.model import BatchNormalization
+
+    x = tf.constant(np.random.default_rng(0).normal(2, 3, (16, 9, 9, 5)), tf.float32)
+    results = []
+    for layer in (BatchNormalization(), keras.layers.BatchNormalization()):
+        layer.build(x.shape)
+        layer.gamma.assign(np.linspace(0.5, 2, 5))
+        layer.beta.assign(np.linspace(-1, 1, 5))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(y * tf.sin(y))
+        gradients = tape.gradient(loss, [x, layer.gamma, layer.beta])
+        results.append([y, layer.moving_mean, layer.moving_variance, *gradients])
+    ours, keras_own = results
+    names = ["output", "moving mean", "moving variance", "d/dx", "d/dgamma", "d/dbeta"]
+    for name, a, b in zip(names, ours, keras_own):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5 * float(np.abs(b).max()),
+                                   err_msg=name)
+    # Inference is Keras's own path: the same numbers exactly.
+    np.testing.assert_array_equal(BatchNormalization()(x, training=False), keras.layers.BatchNormalization()(x, training=False))
+
+
+def test_spatial_dropout_drops_whole_feature_maps():
+    model = build_model("seed", dropout=0.5, dropout_kind="spatial")
+    dropout = next(layer for layer in model.layers if isinstance(layer, keras.layers.SpatialDropout2D))
+    maps = dropout(np.ones((4, 6, 6, 8), np.float32), training=True).numpy()
+    per_map = maps.reshape(4, 36, 8)
+    assert (per_map.min(axis=1) == per_map.max(axis=1)).all()  # each map kept or dropped whole
+    assert 0 < (per_map[:, 0, :] == 0).mean() < 1
+
+
+def test_trains_under_the_gpu_settings_mixed_precision_and_xla():
+    # The trainer's GPU path, exercised on the CPU: float16 compute, float32 softmax, XLA.
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = build_model("seed")
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", jit_compile=True)
+        rng = np.random.default_rng(0)
+        history = model.fit(rng.normal(size=(64, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, 64),
+                            batch_size=32, epochs=1, verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert np.isfinite(history.history["loss"][0])
+    assert model.layers[1].compute_dtype == "float16" and model.output.dtype == "float32"

@@ -8,7 +8,8 @@ def summary(seed, accuracies):
     return {"seed": seed, "val_accuracy": accuracies, "best_accuracy": max(accuracies),
             "best_epoch": accuracies.index(max(accuracies)) + 1, "final_accuracy": accuracies[-1],
             "min_last_5_accuracy": min(accuracies[-5:]), "mean_last_5_accuracy": sum(accuracies[-5:]) / len(accuracies[-5:]),
-            "first_epoch_at_target": 3, "seconds_per_epoch": [20.0, 22.0, 30.0], "wall_seconds": 600,
+            "first_epoch_at_target": 3, "seconds_to_target": 90.0, "seconds_per_epoch": [20.0, 22.0, 30.0],
+            "wall_seconds": 600,
             "device": "CPU: x86_64", "commit": "abc1234", "date": "2026-11-25T04:00:00+00:00"}
 
 
@@ -18,9 +19,17 @@ def test_markdown_rows_and_per_epoch_table(tmp_path, capsys):
         (tmp_path / f"s{seed}" / "summary.json").write_text(json.dumps(summary(seed, accuracies)))
     assert results.main([str(tmp_path / "s1"), str(tmp_path / "s2")]) == 0
     out = capsys.readouterr().out
-    assert "| 1 | 99.41 (3) | 99.41 | 99.00 / 99.24 | 3 | 22.0 | 10.0 min | CPU: x86_64 | abc1234 | 2026-11-25 |" in out
+    assert "| 1 | 99.41 (3) | 99.41 | 99.00 / 99.24 | 3 (1.5 min) | 22.0 | 10.0 min | CPU: x86_64 | abc1234 | 2026-11-25 |" in out
     assert "mean 99.47%, spread 99.41-99.52%" in out
     assert "| 2 | 98.00 | 99.40 | 99.52 |" in out
+
+
+def test_the_closing_window_is_a_choice(tmp_path, capsys):
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "summary.json").write_text(json.dumps(summary(1, [0.99, 0.993, 0.9942])))
+    assert results.main([str(tmp_path / "s1"), "--last", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "| min / mean of last 2 |" in out and "| 99.30 / 99.36 |" in out
 
 
 def test_a_missing_run(tmp_path, capsys):

@@ -1,0 +1,74 @@
+"""The same CNN and training recipe in plain PyTorch (eager), for the speed benchmark only.
+
+Built from the same layer list as the Keras model (model.MODELS), so that both have the same
+layers and parameter count; trained the way the Keras trainer trains: SGD with Nesterov
+momentum and weight decay, dropout, random rotation and translation of every batch, and an
+exponential moving average of the weights.
+"""
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .model import CLASSES, MODELS
+
+
+DROPOUT_KINDS = {"element": nn.Dropout, "spatial": nn.Dropout2d}
+
+
+def build(name="seed", dropout=0.01, dropout_kind="element"):
+    layers, channels = [], 1
+    for spec in MODELS[name]:
+        if spec == "pool":
+            layers.append(nn.MaxPool2d(2))
+            continue
+        filters, kernel, bias = spec
+        layers += [nn.Conv2d(channels, filters, kernel, bias=bias), nn.BatchNorm2d(filters), nn.ReLU(),
+                   DROPOUT_KINDS[dropout_kind](dropout)]
+        channels = filters
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, CLASSES)]
+    return nn.Sequential(*layers)
+
+
+def trainable_parameters(model):
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def augment(images, hp):
+    """Each image rotated by up to +-hp.rotation_degrees, zoomed by up to +-hp.zoom and shifted by
+    up to +-hp.shift_pixels, in one batched affine resampling (images: N x 1 x 28 x 28, normalized)."""
+    n, _, height, _ = images.shape
+    angle = (torch.rand(n) * 2 - 1) * math.radians(hp.rotation_degrees)
+    scale = 1 + (torch.rand(n) * 2 - 1) * hp.zoom
+    shift = (torch.rand(n, 2) * 2 - 1) * hp.shift_pixels * 2 / height  # in [-1, 1] grid units
+    cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, images.shape, align_corners=False)
+    black = images.amin()
+    return F.grid_sample(images - black, grid, align_corners=False) + black
+
+
+class Trainer:
+    """One training step at a time: the model, its optimizer and its weights' moving average."""
+
+    def __init__(self, hp):
+        self.hp = hp
+        self.model = build(hp.model, hp.dropout, hp.dropout_kind)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=hp.learning_rate, momentum=hp.momentum,
+                                         nesterov=True, weight_decay=hp.weight_decay)
+        self.average = (torch.optim.swa_utils.AveragedModel(
+            self.model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(hp.ema))
+            if hp.ema else None)
+        self.model.train()
+
+    def step(self, images, labels):
+        if self.hp.rotation_degrees or self.hp.zoom or self.hp.shift_pixels:
+            images = augment(images, self.hp)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(self.model(images), labels)
+        loss.backward()
+        self.optimizer.step()
+        if self.average is not None:
+            self.average.update_parameters(self.model)
+        return loss

@@ -1,0 +1,86 @@
+"""The speed benchmark: a fair PyTorch twin, the FLOP count, and a real (short) interleaved run."""
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from mnist_keras import bench, pytorch_twin
+from mnist_keras.config import Hyperparameters
+from mnist_keras.model import build_model, parameter_counts
+
+
+def test_the_pytorch_twin_has_the_same_layers_and_parameters():
+    twin = pytorch_twin.build("seed")
+    assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model("seed"))["trainable"] == 14_402
+    kinds = [type(layer).__name__ for layer in twin]
+    assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == kinds.count("Dropout") == 6
+    assert kinds.count("MaxPool2d") == 2 and kinds[-1] == "Linear"
+    assert twin(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_the_twins_augmentation_moves_pixels_and_fills_with_black():
+    images = torch.rand(4, 1, 28, 28)
+    still = dataclasses.replace(Hyperparameters(), rotation_degrees=0.0, shift_pixels=0.0)
+    torch.testing.assert_close(pytorch_twin.augment(images, still), images)
+    moved = pytorch_twin.augment(images, Hyperparameters())
+    assert not torch.allclose(moved, images)
+    assert moved.min() >= images.min() - 1e-6 and moved.max() <= images.max() + 1e-6
+
+
+def test_training_flops_counted_from_the_architecture():
+    # Multiply-adds per image of each layer of the seed model, by hand: output pixels x filters x kernel.
+    macs = (26 * 26 * 8 * 9 * 1 + 24 * 24 * 8 * 9 * 8 + 22 * 22 * 16 * 9 * 8
+            + 9 * 9 * 16 * 9 * 16 + 9 * 9 * 32 * 16 + 7 * 7 * 32 * 9 * 32 + 32 * 10)
+    assert bench.epoch_flops() == 3 * 2 * macs * 60_000
+
+
+def test_a_short_interleaved_run_compares_keras_with_pytorch(tmp_path, capsys, mnist):
+    out = tmp_path / "bench.json"
+    assert bench.main(["--configs", "keras-tf", "pytorch", "--rounds", "2", "--windows", "1", "--steps", "4",
+                       "--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert [c["name"] for c in results["configs"]] == ["keras-tf", "pytorch"]
+    keras_tf, pytorch = results["configs"]
+    assert len(keras_tf["window_s"]) == 2 and all(t > 0 for t in keras_tf["window_s"])
+    assert keras_tf["images_per_window"] == 4 * 128
+    assert results["pytorch_epoch_s"] == pytorch["epoch_s"]
+    assert results["best_ratio"] == pytest.approx(keras_tf["epoch_s"] / pytorch["epoch_s"])
+    assert keras_tf["images_per_s"] == pytest.approx(60_000 / keras_tf["epoch_s"])
+    assert 0 < keras_tf["floor_fraction"] < 1
+    table = capsys.readouterr().out
+    assert "keras-tf" in table and "1.00x" in table and results["versions"]["torch"] in table
+
+
+def test_a_configuration_whose_engine_is_missing_is_named_and_left_out(monkeypatch, capsys):
+    monkeypatch.setitem(bench.ENGINE_MODULES, "jax", "no_such_engine")
+    said = []
+    results = bench.run(["keras-jax"], rounds=1, windows=1, steps=1, log=said.append)
+    assert results["configs"] == [] and results["best_ratio"] is None
+    assert said == ["skipping keras-jax: no_such_engine is not installed (pip install 'backprop-lab[bench]' "
+                    "or see the README)"]
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--steps", "0"], "must be > 0"),
+    (["--configs", "keras-cuda"], "invalid choice: 'keras-cuda'"),
+    (["--rounds", "two"], "invalid int value"),
+])
+def test_bad_flags(capsys, argv, fragment):
+    with pytest.raises(SystemExit) as exit:
+        bench.main(argv)
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
+
+
+def test_the_profile_names_the_convolutions_and_dropouts_ops(mnist, capsys):
+    from mnist_keras import profile
+
+    times = profile.op_times("keras-tf", steps=3)
+    assert all(ms >= 0 for ms in times.values()) and list(times.values()) == sorted(times.values(), reverse=True)
+    # oneDNN's kernels carry a prefix (_MklNative...) where TensorFlow uses them.
+    for op in ["Conv2DBackpropInput", "Conv2DBackpropFilter", "FusedBatchNormGradV3", "ImageProjectiveTransformV3"]:
+        assert any(name.endswith(op) for name in times), (op, list(times))
+    assert profile.main(["--steps", "2", "--top", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("keras-tf (the trainer's default): 2 training steps") and len(lines) == 2 + 3
