@@ -1,7 +1,7 @@
 """Writes the workbook: one live sheet per learning rate, each with its E_total chart, and a
 summary sheet that overlays every curve."""
 import datetime
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
@@ -121,9 +121,26 @@ def build(settings):
     return wb
 
 
+class _BuildDateZipFile(ZipFile):
+    """A zip archive whose members all carry BUILD_DATE, so that a rebuild is the same file, byte
+    for byte (a plain ZipFile stamps each member with the current time)."""
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, date_time=BUILD_DATE.timetuple()[:6])
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16  # what ZipFile gives a member it names itself
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs):
+        # openpyxl writes some worksheets from a temporary file, which would carry its time.
+        with open(filename, "rb") as f:
+            self.writestr(arcname or str(filename), f.read())
+
+
 def save(wb, path):
     def write(tmp):
         # ExcelWriter directly, because openpyxl's save_workbook stamps the current time.
-        with ZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        with _BuildDateZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
             ExcelWriter(wb, archive).save()
     write_atomically(path, write)

@@ -88,3 +88,11 @@ def test_a_fresh_default_build_matches_the_committed_workbook(tmp_path):
     for png in ["backprop_all.png", "backprop_lr0.1.png", "backprop_lr2.png"]:
         assert (COMMITTED.parent / png).stat().st_size > 10_000
         assert (tmp_path / png).exists()
+
+
+def test_a_rebuild_is_the_same_file_byte_for_byte(tmp_path):
+    # So that `make run` leaves the committed workbook/ unchanged.
+    assert main(["build", "--out", str(tmp_path / "backprop.xlsx")]) == 0
+    assert (tmp_path / "backprop.xlsx").read_bytes() == COMMITTED.read_bytes()
+    for png in COMMITTED.parent.glob("*.png"):
+        assert (tmp_path / png.name).read_bytes() == png.read_bytes(), png.name
