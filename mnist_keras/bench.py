@@ -36,6 +36,7 @@ class Config:
     fused_batchnorm: bool = True
     autotune: bool = False
     jit_compile: bool = False
+    intra_op_threads: int = 0  # TensorFlow's threads within one op; 0: its default (one per core)
     step_share: float = 1.0  # fraction of --steps per window, for configurations too slow for all
 
 
@@ -47,6 +48,7 @@ CONFIGS = {
                                        hp={"dropout_kind": "spatial"}),
     "keras-tf-batch-256": Config("tensorflow", "batch 256, learning rate x2",
                                  hp={"batch_size": 256, "learning_rate": 2 * DEFAULTS.learning_rate}),
+    "keras-tf-intra-op-1": Config("tensorflow", "one thread per op, ops in parallel", intra_op_threads=1),
     "keras-tf-xla": Config("tensorflow", "jit_compile=True (XLA)", jit_compile=True, step_share=0.2),
     "keras-torch": Config("torch", "Keras on the PyTorch backend"),
     "keras-jax": Config("jax", "Keras on the JAX backend", step_share=0.5),
@@ -84,6 +86,10 @@ def keras_training(name, steps):
     from . import data, pipeline, training
 
     config, hp = CONFIGS[name], hyperparameters(name)
+    if config.intra_op_threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(config.intra_op_threads)
     (x_train, y_train), _ = data.load(log=lambda message: None)
     images = steps * hp.batch_size
     keras.utils.set_random_seed(hp.seed)

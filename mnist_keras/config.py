@@ -1,5 +1,5 @@
 """Every training setting in one place; the values are the CLI's defaults."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -21,3 +21,15 @@ class Hyperparameters:
     shift_pixels: float = 1.5  # random translation of training images, +-
     zoom: float = 0.0  # random zoom of training images, +- this fraction of their size
     seed: int = 1
+
+
+# What each model changes in the defaults above (the seed model's recipe): its own recipe.
+MODEL_RECIPES = {
+    "seed": {},
+    "compact": {"epochs": 15},
+}
+
+
+def recipe(model="seed", **changes):
+    """The model's default hyperparameters, with the given changes."""
+    return replace(Hyperparameters(), model=model, **{**MODEL_RECIPES[model], **changes})

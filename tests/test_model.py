@@ -97,3 +97,13 @@ def test_trains_under_the_gpu_settings_mixed_precision_and_xla():
         keras.mixed_precision.set_global_policy("float32")
     assert np.isfinite(history.history["loss"][0])
     assert model.layers[1].compute_dtype == "float16" and model.output.dtype == "float32"
+
+
+def test_every_model_has_a_recipe_and_the_compact_one_is_small():
+    from mnist_keras.config import MODEL_RECIPES, recipe
+    from mnist_keras.model import MODELS
+
+    assert set(MODEL_RECIPES) == set(MODELS)
+    counts = parameter_counts(build_model("compact"))
+    assert counts["trainable"] <= 8_000
+    assert recipe("compact").epochs <= 15 and recipe("compact", epochs=3).epochs == 3
