@@ -9,16 +9,16 @@ class Hyperparameters:
     batch_size: int = 128  # images per step
     optimizer: str = "sgd"  # "sgd": SGD with Nesterov momentum; or "adamw"
     momentum: float = 0.9  # SGD's momentum, AdamW's beta_1
-    learning_rate: float = 0.05  # the peak of the one-cycle schedule
+    learning_rate: float = 0.1  # the peak of the one-cycle schedule
     schedule: str = "onecycle"  # linear warm-up to the peak, cosine decay to ~0; or "constant"
     warmup_epochs: float = 3.0
     weight_decay: float = 5e-4  # decoupled, per step, scaled by the learning rate
     label_smoothing: float = 0.0  # share of each target spread evenly over the 10 classes
     ema: float = 0.999  # momentum of the weights' moving average used for validation and checkpoints; 0: off
     dropout: float = 0.01  # after every convolution
-    dropout_kind: str = "element"  # "element": single activations; "spatial": whole feature maps
-    rotation_degrees: float = 6.0  # random rotation of training images, +-
-    shift_pixels: float = 1.5  # random translation of training images, +-
+    dropout_kind: str = "spatial"  # "spatial": whole feature maps; "element": single activations
+    rotation_degrees: float = 0.0  # random rotation of training images, +-
+    shift_pixels: float = 1.0  # random translation of training images, +-
     zoom: float = 0.0  # random zoom of training images, +- this fraction of their size
     seed: int = 1
 

@@ -11,6 +11,8 @@ are not trainable).
 import keras
 from keras import layers
 
+from .config import Hyperparameters
+
 INPUT_SHAPE = (28, 28, 1)
 CLASSES = 10
 # (filters, kernel size, bias) of each unpadded convolution; "pool" after each block.
@@ -51,7 +53,8 @@ class BatchNormalization(layers.BatchNormalization):
 DROPOUT_KINDS = {"spatial": layers.SpatialDropout2D, "element": layers.Dropout}
 
 
-def build_model(name="seed", dropout=0.05, dropout_kind="element", fused_batchnorm=True):
+def build_model(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparameters.dropout_kind,
+                fused_batchnorm=True):
     """dropout_kind: "element" drops single activations, "spatial" whole feature maps (one random
     number per channel instead of per pixel). fused_batchnorm=False: Keras's own BatchNormalization."""
     inputs = keras.Input(INPUT_SHAPE, name="image")

@@ -11,13 +11,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .config import Hyperparameters
 from .model import CLASSES, MODELS
 
 
 DROPOUT_KINDS = {"element": nn.Dropout, "spatial": nn.Dropout2d}
 
 
-def build(name="seed", dropout=0.01, dropout_kind="element"):
+def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparameters.dropout_kind):
     layers, channels = [], 1
     for spec in MODELS[name]:
         if spec == "pool":

@@ -14,7 +14,7 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters():
     twin = pytorch_twin.build("seed")
     assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model("seed"))["trainable"] == 14_402
     kinds = [type(layer).__name__ for layer in twin]
-    assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == kinds.count("Dropout") == 6
+    assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == kinds.count("Dropout2d") == 6
     assert kinds.count("MaxPool2d") == 2 and kinds[-1] == "Linear"
     assert twin(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
 

@@ -29,8 +29,9 @@ def test_torchsummary_count_by_hand():
 
 def test_layer_kinds():
     kinds = {type(layer).__name__ for layer in build_model("seed").layers}
-    assert {"Conv2D", "BatchNormalization", "ReLU", "MaxPooling2D", "Dropout",
+    assert {"Conv2D", "BatchNormalization", "ReLU", "MaxPooling2D", "SpatialDropout2D",
             "GlobalAveragePooling2D", "Dense"} <= kinds
+    assert "Dropout" in {type(layer).__name__ for layer in build_model("seed", dropout_kind="element").layers}
     pooled = [layer for layer in build_model("seed").layers if isinstance(layer, keras.layers.GlobalAveragePooling2D)]
     assert pooled[0].output.shape == (None, 32)  # 1x1 per channel, flattened
 
