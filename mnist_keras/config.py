@@ -27,6 +27,7 @@ class Hyperparameters:
 MODEL_RECIPES = {
     "seed": {},
     "compact": {"epochs": 15},
+    "tiny": {"epochs": 15},
 }
 
 

@@ -22,7 +22,10 @@ SEED_LAYERS = [(8, 3, True), (8, 3, True), (16, 3, False), "pool",
 # wider early layers, a 1x1 squeeze after the pool, and no second pool: GAP over 5x5.
 COMPACT_LAYERS = [(8, 3, False), (12, 3, False), (16, 3, False), "pool",
                   (8, 1, False), (12, 3, False), (16, 3, False), (14, 3, False)]
-MODELS = {"seed": SEED_LAYERS, "compact": COMPACT_LAYERS}
+# --model tiny: at most 5,000 (4,896), the compact model narrowed.
+TINY_LAYERS = [(6, 3, False), (10, 3, False), (12, 3, False), "pool",
+               (8, 1, False), (10, 3, False), (12, 3, False), (10, 3, False)]
+MODELS = {"seed": SEED_LAYERS, "compact": COMPACT_LAYERS, "tiny": TINY_LAYERS}
 
 
 @keras.saving.register_keras_serializable(package="mnist_keras")

@@ -105,6 +105,6 @@ def test_every_model_has_a_recipe_and_the_compact_one_is_small():
     from mnist_keras.model import MODELS
 
     assert set(MODEL_RECIPES) == set(MODELS)
-    counts = parameter_counts(build_model("compact"))
-    assert counts["trainable"] <= 8_000
-    assert recipe("compact").epochs <= 15 and recipe("compact", epochs=3).epochs == 3
+    assert parameter_counts(build_model("compact"))["trainable"] <= 8_000
+    assert parameter_counts(build_model("tiny"))["trainable"] <= 5_000
+    assert recipe("compact").epochs <= 15 and recipe("tiny").epochs <= 15 and recipe("compact", epochs=3).epochs == 3
