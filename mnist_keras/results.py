@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .errors import Parser, UsageError, positive
+from .reports import first_at_target
 
 
 def load(run_dirs):
@@ -23,12 +24,6 @@ def _pct(x):
     return f"{100 * x:.2f}"
 
 
-def _reached(s):
-    if not s["first_epoch_at_target"]:
-        return "never"
-    return f"{s['first_epoch_at_target']} ({s['seconds_to_target'] / 60:.1f} min)"
-
-
 def markdown(summaries, last=5):
     lines = [f"| seed | best (epoch) | final | min / mean of last {last} | first epoch >= 99.4% (wall time) "
              "| s/epoch (median) | wall | device | commit | date |",
@@ -38,7 +33,7 @@ def markdown(summaries, last=5):
         lines.append(
             f"| {s['seed']} | {_pct(s['best_accuracy'])} ({s['best_epoch']}) | {_pct(s['final_accuracy'])} "
             f"| {_pct(min(tail))} / {_pct(statistics.mean(tail))} "
-            f"| {_reached(s)} | {statistics.median(s['seconds_per_epoch']):.1f} "
+            f"| {first_at_target(s)} | {statistics.median(s['seconds_per_epoch']):.1f} "
             f"| {s['wall_seconds'] / 60:.1f} min | {s['device']} | {s['commit']} | {s['date'][:10]} |")
     finals = [s["final_accuracy"] for s in summaries]
     if len(finals) > 1:

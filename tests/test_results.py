@@ -35,3 +35,12 @@ def test_the_closing_window_is_a_choice(tmp_path, capsys):
 def test_a_missing_run(tmp_path, capsys):
     assert results.main([str(tmp_path / "nothing")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_summary_from_before_the_wall_time_was_recorded(tmp_path, capsys):
+    old = summary(1, [0.99, 0.993, 0.9941])
+    del old["seconds_to_target"]
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "summary.json").write_text(json.dumps(old))
+    assert results.main([str(tmp_path / "s1")]) == 0
+    assert "| 99.00 / 99.24 | 3 | 22.0 |" in capsys.readouterr().out
