@@ -1,27 +1,34 @@
-# make run: set up, build the workbook and verify it in LibreOffice.  make test: set up, run the tests.
+# make run: set up, build the workbook and verify it in LibreOffice and Gnumeric.  make test: set up, run the tests.
 # make train: train the MNIST model.  make bench: the training-speed benchmark (Keras against PyTorch).
+# make screens: pictures of the workbook's sheets (workbook/screens/), as the README shows them.
 PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# The spreadsheet engines that verify and the tests recalculate in, and poppler's pdftoppm for render.
+DEBIAN_PACKAGES := libreoffice-calc-nogui gnumeric poppler-utils
 
-.PHONY: run test train bench libreoffice
+.PHONY: run test train bench screens engines
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --editable '.[test]'
 	touch $@
 
-libreoffice:
-	@command -v soffice >/dev/null || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui; }
+engines:
+	@command -v soffice >/dev/null && command -v ssconvert >/dev/null && command -v pdftoppm >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); }
 
-run: $(INSTALLED) libreoffice
+run: $(INSTALLED) engines
 	$(VENV)/bin/python -m bp_excel build
-	$(VENV)/bin/python -m bp_excel verify workbook/backprop.xlsx
+	$(VENV)/bin/python -m bp_excel verify workbook/backprop.xlsx --engine all
 
-test: $(INSTALLED) libreoffice
+test: $(INSTALLED) engines
 	$(VENV)/bin/python -m pytest
+
+screens: $(INSTALLED) engines
+	$(VENV)/bin/python -m bp_excel render workbook/backprop.xlsx
 
 train: $(INSTALLED)
 	$(VENV)/bin/python -m mnist_keras.train

@@ -1,4 +1,4 @@
-"""python -m bp_excel build | verify | open"""
+"""python -m bp_excel build | verify | render | open"""
 import argparse
 import json
 import math
@@ -6,14 +6,16 @@ import sys
 import zipfile
 from pathlib import Path
 
-from . import engines, layout, settings
+from . import engines, layout, reference, settings, xlsx
 from .errors import UsageError
 from .network import train
 from .plots import save_plots
+from .render import render
 from .verify import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, check
-from .workbook import build, save
+from .workbook import build
 
 DEFAULT_TIMEOUT_S = 120
+DEFAULT_SCREENS = settings.DEFAULT_OUT.parent / "screens"
 MAX_FAILURES_SHOWN = 20
 
 
@@ -25,7 +27,7 @@ class Parser(argparse.ArgumentParser):
 
 def parse_args(argv):
     parser = Parser(prog="bp_excel", description="Backpropagation, step by step, in a live Excel workbook.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,verify,open}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,verify,render,open}")
 
     b = commands.add_parser("build", help="write the workbook and its PNG error curves",
                             description="Write the workbook (one sheet and chart per learning rate, "
@@ -51,11 +53,22 @@ def parse_args(argv):
                                         f"value (near zero, of its column's largest magnitude) or within "
                                         f"{ABSOLUTE_TOLERANCE:g} absolute. Exit 1 on a mismatch.")
     v.add_argument("workbook", help="the .xlsx to verify")
-    v.add_argument("--engine", choices=["auto", "libreoffice", "excel"], default="auto",
-                   help="auto: LibreOffice where installed, else Excel through xlwings")
+    v.add_argument("--engine", choices=["auto", "all", *engines.NAMES], default="auto",
+                   help="auto: the first found of LibreOffice, Gnumeric, Excel through xlwings; "
+                        "all: every one found, each compared with NumPy")
     v.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
                    help=f"give up on an engine that takes longer (default {DEFAULT_TIMEOUT_S})")
     v.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+
+    r = commands.add_parser("render", help="PNG pictures of each sheet's first screen (LibreOffice, pdftoppm)",
+                            description="Print each sheet's first screen (the start-here sheet whole) to PDF with "
+                                        "LibreOffice and turn the pages into PNGs with poppler's pdftoppm.")
+    r.add_argument("workbook", nargs="?", default=str(settings.DEFAULT_OUT),
+                   help=f"the .xlsx to render (default {settings.DEFAULT_OUT})")
+    r.add_argument("--out", default=str(DEFAULT_SCREENS), metavar="FOLDER",
+                   help=f"folder for the PNGs (default {DEFAULT_SCREENS})")
+    r.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                   help=f"give up on LibreOffice after this long (default {DEFAULT_TIMEOUT_S})")
 
     o = commands.add_parser("open", help="open the workbook in Excel or LibreOffice")
     o.add_argument("workbook")
@@ -66,14 +79,17 @@ def run_build(args):
     given = settings.load_config(args.config) if args.config else {}
     given.update({key: getattr(args, key) for key in settings.KEYS if getattr(args, key) is not None})
     config = settings.resolve(given)
+    sheets = {layout.sheet_name(lr): lr for lr in config.learning_rates}
+    expected = reference.expected_cells(config.network, sheets, config.iterations)
+    curves = {lr: train(config.network, lr, config.iterations)["E_total"] for lr in config.learning_rates}
     try:
         config.out.parent.mkdir(parents=True, exist_ok=True)
-        save(build(config), config.out)
-        curves = {lr: train(config.network, lr, config.iterations)["E_total"] for lr in config.learning_rates}
+        xlsx.save(build(config), config.out,
+                  {sheet: {cell: want.value for cell, want in cells.items()} for sheet, cells in expected.items()})
         pngs = save_plots(curves, config.out.with_suffix(""))
     except OSError as e:
-        raise UsageError(f"cannot write {config.out}: {e.strerror or e}")
-    formulas = len(config.learning_rates) * (config.iterations + 1) * (len(layout.COLUMNS) - 1)
+        raise UsageError(f"cannot write {e.filename or config.out}: {e.strerror or e}")
+    formulas = sum(len(cells) for cells in expected.values())
     print(f"wrote {config.out}: {len(config.learning_rates)} learning-rate sheets, "
           f"iterations 0..{config.iterations}, {formulas:,} formulas")
     for lr, e_total in curves.items():
@@ -86,8 +102,11 @@ def _check_workbook_file(path):
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    if not zipfile.is_zipfile(path) or "xl/workbook.xml" not in zipfile.ZipFile(path).namelist():
+    if not zipfile.is_zipfile(path):
         raise UsageError(f"{path} is not an .xlsx workbook")
+    with zipfile.ZipFile(path) as archive:
+        if "xl/workbook.xml" not in archive.namelist():
+            raise UsageError(f"{path} is not an .xlsx workbook")
     return path
 
 
@@ -95,30 +114,49 @@ def _fmt(x):
     return f"{x:.2e}"
 
 
+def _print_table(path, engine, results):
+    print(f"{path}, recalculated by {engines.NAMES[engine]}, against NumPy float64:")
+    print(f"  {'sheet':<14}{'lr':>8}{'cells':>10}{'max abs error':>16}{'max rel error':>16}")
+    for r in results:
+        lr = f"{r.learning_rate:g}" if r.learning_rate is not None else ""
+        print(f"  {r.sheet:<14}{lr:>8}{r.cells_compared:>10,}{_fmt(r.max_abs_error):>16}{_fmt(r.max_rel_error):>16}")
+    failures = sum(len(r.failures) for r in results)
+    verdict = "OK" if not failures else f"{failures:,} FAILED"
+    print(f"{sum(r.cells_compared for r in results):,} computed cells, tolerance {RELATIVE_TOLERANCE:g} relative "
+          f"({ABSOLUTE_TOLERANCE:g} absolute): {verdict}")
+
+
 def run_verify(args):
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     path = _check_workbook_file(args.workbook)
-    engine = engines.choose(args.engine)
-    sheets, summary = check(engines.recalculate(path, engine, args.timeout))
-    failures = [f for result in sheets + [summary] for f in result.failures]
+    reports, failures = [], []
+    for engine in engines.choose(args.engine):
+        results = check(engines.recalculate(path, engine, args.timeout))
+        failures += [f"{engines.NAMES[engine]}: {f}" for r in results for f in r.failures]
+        reports.append((engine, results))
     if args.json:
-        print(json.dumps({"engine": engines.engine_name(engine), "sheets": [s.as_json() for s in sheets],
-                          "summary": {key: value for key, value in summary.as_json().items()
-                                      if key in ("cells_compared", "max_abs_error", "max_rel_error")}}))
+        print(json.dumps({"engines": [
+            {"engine": engines.NAMES[engine], "ok": not any(r.failures for r in results),
+             "cells_compared": sum(r.cells_compared for r in results),
+             "sheets": [r.as_json() for r in results]} for engine, results in reports]}))
     else:
-        print(f"{path}, recalculated by {engines.engine_name(engine)}, against NumPy float64:")
-        print(f"  {'sheet':<14}{'lr':>8}{'cells':>10}{'max abs error':>16}{'max rel error':>16}")
-        for r in sheets + [summary]:
-            lr = f"{r.learning_rate:g}" if r.learning_rate is not None else ""
-            print(f"  {r.sheet:<14}{lr:>8}{r.cells_compared:>10,}{_fmt(r.max_abs_error):>16}{_fmt(r.max_rel_error):>16}")
-        total = sum(r.cells_compared for r in sheets + [summary])
-        verdict = "OK" if not failures else f"{len(failures):,} FAILED"
-        print(f"{total:,} computed cells, tolerance {RELATIVE_TOLERANCE:g} relative "
-              f"({ABSOLUTE_TOLERANCE:g} absolute): {verdict}")
+        for engine, results in reports:
+            _print_table(path, engine, results)
     for failure in failures[:MAX_FAILURES_SHOWN]:
         print(f"mismatch: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def run_render(args):
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    try:
+        paths = render(_check_workbook_file(args.workbook), args.out, args.timeout)
+    except OSError as e:
+        raise UsageError(f"cannot write {e.filename or args.out}: {e.strerror or e}")
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
 
 
 def run_open(args):
@@ -129,7 +167,7 @@ def run_open(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    command = {"build": run_build, "verify": run_verify, "open": run_open}[args.command]
+    command = {"build": run_build, "verify": run_verify, "render": run_render, "open": run_open}[args.command]
     try:
         return command(args)
     except UsageError as e:

@@ -1,5 +1,5 @@
-"""Real spreadsheet engines that recalculate a workbook: LibreOffice headless, and Excel
-through xlwings where Excel is installed (Windows, macOS).
+"""Real spreadsheet engines that recalculate a workbook: LibreOffice headless, Gnumeric's
+ssconvert, and Excel through xlwings where Excel is installed (Windows, macOS).
 
 Each engine returns {sheet name: rows of cell values}, row 1 first, as the engine computed them.
 """
@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -16,7 +17,9 @@ import openpyxl
 from .errors import UsageError
 
 INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; "
-                "macOS: brew install --cask libreoffice) or use --engine excel where Excel is installed")
+                "macOS: brew install --cask libreoffice) or Gnumeric (sudo apt-get install gnumeric), "
+                "or use --engine excel where Excel is installed")
+NAMES = {"libreoffice": "LibreOffice", "gnumeric": "Gnumeric", "excel": "Excel (xlwings)"}
 STANDARD_SOFFICE = {
     "Darwin": ["/Applications/LibreOffice.app/Contents/MacOS/soffice"],
     "Windows": [r"C:\Program Files\LibreOffice\program\soffice.exe"],
@@ -48,39 +51,55 @@ def excel_available():
     return True
 
 
+def available():
+    """The engines installed here, in order of preference."""
+    found = {"libreoffice": find_soffice(), "gnumeric": shutil.which("ssconvert"), "excel": excel_available()}
+    return [engine for engine, there in found.items() if there]
+
+
 def choose(engine):
-    """The engine to use: 'libreoffice' or 'excel'; 'auto' prefers LibreOffice."""
-    if engine in ("auto", "libreoffice") and find_soffice():
-        return "libreoffice"
-    if engine in ("auto", "excel") and excel_available():
-        return "excel"
+    """The engines to run: one named, the first found ('auto'), or every one found ('all')."""
+    found = available()
+    if engine == "all" and found:
+        return found
+    if engine == "auto" and found:
+        return found[:1]
+    if engine in found:
+        return [engine]
     if engine == "excel":
         raise UsageError("Excel through xlwings needs Windows or macOS with Excel and `pip install xlwings`")
+    if engine == "gnumeric":
+        raise UsageError("Gnumeric's ssconvert not found (Debian/Ubuntu: sudo apt-get install gnumeric)")
     raise UsageError(f"no spreadsheet engine found: {INSTALL_HINT}")
 
 
 def _values(path):
-    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    with warnings.catch_warnings():
+        # Gnumeric's files have no default cell style, which openpyxl reports on every load.
+        warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     try:
         return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
     finally:
         wb.close()
 
 
-def _run_soffice(args, timeout):
-    # Its own session, so that a hung soffice and every child it started can be killed.
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+def _run(engine, args, timeout, env=None):
+    # Its own session, so that a hung engine and every child it started can be killed.
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                               env=env)
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise UsageError(f"LibreOffice did not finish within {timeout:g} s (raise --timeout, or check "
-                         f"that no dialog or stale soffice process blocks it)")
+        raise UsageError(f"{NAMES[engine]} did not finish within {timeout:g} s (raise --timeout, or check "
+                         f"that no dialog or stale process blocks it)")
     return process.returncode, output.decode(errors="replace").strip()
 
 
-def recalculate_libreoffice(path, timeout):
+def convert_with_libreoffice(path, extension, out_dir, timeout):
+    """LibreOffice's conversion of path to the given format, in out_dir, recalculated on load."""
     soffice = find_soffice()
     if soffice is None:
         raise UsageError(f"LibreOffice not found: {INSTALL_HINT}")
@@ -89,13 +108,32 @@ def recalculate_libreoffice(path, timeout):
         profile = Path(tmp, "profile")
         (profile / "user").mkdir(parents=True)
         (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE)
-        out_dir = Path(tmp, "out")
-        code, output = _run_soffice(
-            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", "xlsx", "--outdir", str(out_dir), str(path)], timeout)
-        converted = out_dir / (Path(path).stem + ".xlsx")
+        code, output = _run(
+            "libreoffice", [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                            "--convert-to", extension, "--outdir", str(out_dir), str(path)], timeout)
+    converted = Path(out_dir, Path(path).stem + "." + extension)
+    if not converted.exists():
+        raise UsageError(f"LibreOffice could not convert {path} to {extension} (exit {code}): {output or 'no output'}")
+    return converted
+
+
+def recalculate_libreoffice(path, timeout):
+    with tempfile.TemporaryDirectory(prefix="bp_excel_out_") as out_dir:
+        return _values(convert_with_libreoffice(path, "xlsx", out_dir, timeout))
+
+
+def recalculate_gnumeric(path, timeout):
+    ssconvert = shutil.which("ssconvert")
+    if ssconvert is None:
+        raise UsageError("Gnumeric's ssconvert not found (Debian/Ubuntu: sudo apt-get install gnumeric)")
+    with tempfile.TemporaryDirectory(prefix="bp_excel_gnumeric_") as tmp:
+        converted = Path(tmp, "recalculated.xlsx")
+        # Its settings in memory and a throw-away HOME: nothing of the user's is read or written.
+        env = {**os.environ, "HOME": tmp, "GSETTINGS_BACKEND": "memory"}
+        code, output = _run("gnumeric", [ssconvert, "--recalc", "--export-type=Gnumeric_Excel:xlsx2",
+                                         str(path), str(converted)], timeout, env)
         if not converted.exists():
-            raise UsageError(f"LibreOffice could not recalculate {path} (exit {code}): {output or 'no output'}")
+            raise UsageError(f"Gnumeric could not recalculate {path} (exit {code}): {output or 'no output'}")
         return _values(converted)
 
 
@@ -116,13 +154,9 @@ def recalculate_excel(path):
 def recalculate(path, engine, timeout):
     if engine == "excel":
         return recalculate_excel(path)
+    if engine == "gnumeric":
+        return recalculate_gnumeric(path, timeout)
     return recalculate_libreoffice(path, timeout)
-
-
-def engine_name(engine):
-    if engine == "excel":
-        return "Excel (xlwings)"
-    return "LibreOffice"
 
 
 def open_in_spreadsheet(path):

@@ -22,14 +22,24 @@ class Network:
     weights: tuple[float, ...] = CLASSIC_WEIGHTS  # w1..w8 before the first update
     biases: tuple[float, float] = (0.0, 0.0)  # b1 (hidden layer), b2 (output layer); never trained
 
+    def named_inputs(self):
+        """{i1, i2, t1, t2, b1, b2, w1..w8: value}"""
+        names = ["i1", "i2", "t1", "t2", "b1", "b2"] + [f"w{k}" for k in range(1, 9)]
+        return dict(zip(names, (*self.inputs, *self.targets, *self.biases, *self.weights)))
+
 
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _layers(weights):
+    weights = np.asarray(weights, float)
+    return np.reshape(weights[:4], (2, 2)), np.reshape(weights[4:], (2, 2))
+
+
 def forward(weights, network):
     """The forward pass: every named quantity of one row of the sheet."""
-    w_hidden, w_output = np.reshape(weights[:4], (2, 2)), np.reshape(weights[4:], (2, 2))
+    w_hidden, w_output = _layers(weights)
     i, t = np.asarray(network.inputs, float), np.asarray(network.targets, float)
     h = w_hidden @ i + network.biases[0]
     a_h = sigmoid(h)
@@ -43,30 +53,52 @@ def forward(weights, network):
     }
 
 
-def gradients(weights, network):
-    """dE_total/dw1..dw8 by the chain rule, in the order w1..w8."""
+def backward(weights, network):
+    """The backward pass by the chain rule: the error signals and dE_total/dw1..dw8."""
     q = forward(weights, network)
-    w_output = np.reshape(weights[4:], (2, 2))
+    _, w_output = _layers(weights)
     i, t = np.asarray(network.inputs, float), np.asarray(network.targets, float)
     a_h = np.array([q["a_h1"], q["a_h2"]])
     a_o = np.array([q["a_o1"], q["a_o2"]])
-    delta_output = (a_o - t) * a_o * (1 - a_o)  # dE/do
-    delta_hidden = (w_output.T @ delta_output) * a_h * (1 - a_h)  # dE/dh
-    return np.concatenate([np.outer(delta_hidden, i).ravel(), np.outer(delta_output, a_h).ravel()])
+    delta_output = (a_o - t) * a_o * (1 - a_o)  # dE_total/do
+    error_hidden = w_output.T @ delta_output  # dE_total/da_h
+    delta_hidden = error_hidden * a_h * (1 - a_h)  # dE_total/dh
+    grads = np.concatenate([np.outer(delta_hidden, i).ravel(), np.outer(delta_output, a_h).ravel()])
+    return {"delta_o1": delta_output[0], "delta_o2": delta_output[1],
+            "dE_da_h1": error_hidden[0], "dE_da_h2": error_hidden[1],
+            **{f"dE_dw{k + 1}": grads[k] for k in range(8)}}
+
+
+def gradients(weights, network):
+    """dE_total/dw1..dw8, in the order w1..w8."""
+    g = backward(weights, network)
+    return np.array([g[f"dE_dw{k}"] for k in range(1, 9)])
 
 
 def train(network, learning_rate, iterations):
     """Rows 0..iterations of the sheet: row k holds the weights after k updates, the forward
-    pass and the gradients computed with them. Returns {column name: float64 array}."""
+    pass and the backward pass computed with them. Returns {column name: float64 array}."""
     weights = np.array(network.weights, float)
     rows = []
-    for _ in range(iterations + 1):
-        grads = gradients(weights, network)
-        row = {"iteration": len(rows), "t1": network.targets[0], "t2": network.targets[1],
-               "i1": network.inputs[0], "i2": network.inputs[1]}
-        row.update({f"w{k + 1}": weights[k] for k in range(8)})
-        row.update(forward(weights, network))
-        row.update({f"dE_dw{k + 1}": grads[k] for k in range(8)})
-        rows.append(row)
-        weights = weights - learning_rate * grads
+    # A rate too large overflows; the build reports that in words (reference.check_computable).
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(iterations + 1):
+            errors = backward(weights, network)
+            rows.append({"iteration": len(rows), **{f"w{k + 1}": weights[k] for k in range(8)},
+                         **forward(weights, network), **errors})
+            weights = weights - learning_rate * np.array([errors[f"dE_dw{k}"] for k in range(1, 9)])
     return {name: np.array([row[name] for row in rows]) for name in rows[0]}
+
+
+def moved(network, weight, step):
+    """The network with one initial weight (1..8) moved by step."""
+    weights = list(network.weights)
+    weights[weight - 1] += step
+    return Network(network.inputs, network.targets, tuple(weights), network.biases)
+
+
+def central_difference(network, weight, step):
+    """dE_total/dw by (E_total(w + h) - E_total(w - h)) / 2h, without the chain rule."""
+    def e_total(n):
+        return forward(n.weights, n)["E_total"]
+    return (e_total(moved(network, weight, step)) - e_total(moved(network, weight, -step))) / (2 * step)

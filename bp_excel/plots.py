@@ -15,8 +15,9 @@ def _save(fig, path):
 
 def _axes(title):
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.set(title=title, xlabel="iteration", ylabel="E_total")
-    ax.grid(alpha=0.3)
+    # E_total falls over many orders of magnitude: on a linear axis every fast curve lies on zero.
+    ax.set(title=title, xlabel="iteration", ylabel="E_total (log scale)", yscale="log")
+    ax.grid(alpha=0.3, which="both")
     return fig, ax
 
 

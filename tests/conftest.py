@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 
@@ -17,6 +18,16 @@ def require(available, what):
 @pytest.fixture(scope="session")
 def libreoffice():
     require(find_soffice(), "LibreOffice (soffice)")
+
+
+@pytest.fixture(scope="session")
+def gnumeric():
+    require(shutil.which("ssconvert"), "Gnumeric (ssconvert)")
+
+
+@pytest.fixture(scope="session")
+def pdftoppm():
+    require(shutil.which("pdftoppm"), "poppler's pdftoppm")
 
 
 @pytest.fixture(scope="session")

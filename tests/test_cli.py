@@ -38,6 +38,8 @@ def assert_one_line_error(code, err, *fragments):
     (["--biases", "1", "2", "3"], "biases takes 2 values, got 3"),
     (["--weights", *["0.1"] * 7, "inf"], "weights must be finite"),
     (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--lr", "1e308"], "use a smaller learning rate"),
+    (["--weights", *["0.1"] * 4, "-8000", *["0.1"] * 3, "--inputs", "1", "1"], "use smaller initial weights"),
 ])
 def test_bad_build_flags(tmp_path, capsys, argv, message):
     out = tmp_path / "w.xlsx"
@@ -80,7 +82,7 @@ def test_flags_override_the_config(tmp_path, capsys):
     config = tmp_path / "c.toml"
     config.write_text(f'lr = [0.1]\niterations = 3\nout = "{tmp_path / "from_config.xlsx"}"\n')
     assert main(["build", "--config", str(config), "--lr", "0.7", "--out", str(tmp_path / "flag.xlsx")]) == 0
-    assert openpyxl.load_workbook(tmp_path / "flag.xlsx").sheetnames == ["Summary", "lr 0.7"]
+    assert openpyxl.load_workbook(tmp_path / "flag.xlsx").sheetnames == ["Start here", "Summary", "lr 0.7"]
     assert not (tmp_path / "from_config.xlsx").exists()
 
 
@@ -91,7 +93,7 @@ def test_an_interrupted_build_leaves_the_old_file(tmp_path, capsys, monkeypatch)
     def crash(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("bp_excel.workbook.ExcelWriter.save", crash)
+    monkeypatch.setattr("bp_excel.xlsx.ExcelWriter.save", crash)
     with pytest.raises(KeyboardInterrupt):
         main(["build", "--out", str(out)])
     assert out.read_bytes() == b"old"
@@ -113,6 +115,8 @@ def test_verify_without_any_engine(tmp_path, capsys, monkeypatch):
     assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
     monkeypatch.setenv("PATH", str(tmp_path))
     assert_one_line_error(*run(["verify", str(path)], capsys), "no spreadsheet engine found", "apt-get install")
+    assert_one_line_error(*run(["verify", str(path), "--engine", "all"], capsys), "no spreadsheet engine found")
+    assert_one_line_error(*run(["verify", str(path), "--engine", "gnumeric"], capsys), "apt-get install gnumeric")
 
 
 def test_verify_a_foreign_workbook(tmp_path, capsys, libreoffice):
@@ -121,7 +125,7 @@ def test_verify_a_foreign_workbook(tmp_path, capsys, libreoffice):
     wb.active.append(["rent", 1200])
     wb.create_sheet("Summary").append(["month", "total"])
     wb.save(foreign)
-    assert_one_line_error(*run(["verify", str(foreign)], capsys), "not a bp_excel learning-rate sheet")
+    assert_one_line_error(*run(["verify", str(foreign)], capsys), "not a bp_excel workbook")
 
 
 def test_open_without_any_spreadsheet_program(tmp_path, capsys, monkeypatch):

@@ -1,98 +1,191 @@
-"""The workbook's structure, without a spreadsheet engine: formulas, layout, charts, rebuilds."""
+"""The workbook's structure, without a spreadsheet engine: formulas, layout, charts, cached
+results, rebuilds."""
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
 import openpyxl
 import pytest
+from openpyxl.utils import column_index_from_string
+from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 
-from bp_excel import layout
+from bp_excel import layout, start_here, summary
 from bp_excel.cli import main
+from bp_excel.network import Network, train
+from bp_excel.reference import expected_cells
 from bp_excel.settings import BuildSettings
-from bp_excel.workbook import SUMMARY, build, save
+from bp_excel.workbook import build
+from bp_excel.xlsx import save
 
-CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+CHART_NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
 COMMITTED = Path(__file__).parent.parent / "workbook" / "backprop.xlsx"
+SHEETS = {"lr 0.5": 0.5, "lr 2": 2.0}
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
+def small_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("small") / "small.xlsx"
-    save(build(BuildSettings(learning_rates=(0.5, 2.0), iterations=5, out=path)), path)
-    return openpyxl.load_workbook(path)
+    assert main(["build", "--lr", "0.5", "2", "--iterations", "5", "--out", str(path)]) == 0
+    return path
 
 
-def test_one_sheet_per_learning_rate_after_the_summary(small):
-    assert small.sheetnames == [SUMMARY, "lr 0.5", "lr 2"]
+@pytest.fixture(scope="module")
+def small(small_path):
+    return openpyxl.load_workbook(small_path)
 
 
-def test_every_computed_cell_is_a_formula(small):
-    ws = small["lr 0.5"]
-    for iteration in range(6):
-        for col, column in enumerate(layout.COLUMNS, start=1):
-            value = ws.cell(layout.row_of(iteration), col).value
-            if column.name == "iteration" and iteration == 0:
-                assert value == 0
-            else:
-                assert isinstance(value, str) and value.startswith("="), (column.name, iteration, value)
-    summary = small[SUMMARY]
-    for row in summary.iter_rows(min_row=2, min_col=2, max_col=4, values_only=True):
-        assert all(isinstance(v, str) and v.startswith("=") for v in row)
+def formula_cells(ws):
+    return {cell.coordinate for row in ws.iter_rows() for cell in row if cell.data_type == "f"}
 
 
-def test_parameter_block_holds_the_inputs_as_numbers(small):
-    ws = small["lr 2"]
-    labels = [ws.cell(layout.PARAM_LABEL_ROW, c).value for c in range(2, len(layout.PARAMETERS) + 2)]
-    values = [ws.cell(layout.PARAM_VALUE_ROW, c).value for c in range(2, len(layout.PARAMETERS) + 2)]
-    assert labels == [label for _, label in layout.PARAMETERS]
-    assert values == [0.05, 0.1, 0.5, 0.5, 0.0, 0.0, 2.0, 0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]
+def test_start_here_comes_first_then_the_summary_then_one_sheet_per_learning_rate(small):
+    assert small.sheetnames == [start_here.SHEET, summary.SHEET, "lr 0.5", "lr 2"]
+    assert small.active.title == start_here.SHEET
 
 
-def test_headers_equations_and_frozen_header(small):
-    ws = small["lr 0.5"]
-    headers = [ws.cell(layout.HEADER_ROW, c).value for c in range(1, len(layout.COLUMNS) + 1)]
-    assert headers[:5] == ["iteration", "t1", "t2", "i1", "i2"]
-    assert "∂E/∂w1" in headers and "E_total" in headers
-    assert ws.cell(layout.EQUATION_ROW, headers.index("h1") + 1).value == "h1 = w1·i1 + w2·i2 + b1"
-    assert ws.freeze_panes == f"B{layout.FIRST_ROW}"
-
-
-def test_each_sheet_has_an_e_total_chart_with_visible_axes(small):
+def test_every_formula_has_a_numpy_counterpart_and_every_counterpart_a_formula(small):
+    # So that verify, which compares the counterparts, compares every computed cell.
+    expected = expected_cells(Network(), SHEETS, 5)
     for ws in small.worksheets:
-        assert len(ws._charts) == 1
-    overlay = small[SUMMARY]._charts[0]
-    assert len(overlay.series) == 2
+        assert formula_cells(ws) == set(expected[ws.title]), ws.title
 
 
-def test_chart_axes_are_not_deleted(tmp_path):
-    path = tmp_path / "w.xlsx"
-    save(build(BuildSettings(learning_rates=(1.0,), iterations=3, out=path)), path)
-    with zipfile.ZipFile(path) as z:
-        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 2
+def test_table_rows_are_formulas_except_iteration_zero(small):
+    ws = small["lr 0.5"]
+    assert ws[f"{layout.COLUMN_LETTER['iteration']}{layout.row_of(0)}"].value == 0
+    w5 = ws[f"{layout.COLUMN_LETTER['w5']}{layout.row_of(3)}"].value
+    assert w5 == (f"={layout.COLUMN_LETTER['w5']}{layout.row_of(2)}-$B$2*"
+                  f"{layout.COLUMN_LETTER['dE_dw5']}{layout.row_of(2)}")
+    gradient = ws[f"{layout.COLUMN_LETTER['dE_dw5']}{layout.row_of(3)}"].value
+    assert gradient == f"={layout.COLUMN_LETTER['delta_o1']}{layout.row_of(3)}*{layout.COLUMN_LETTER['a_h1']}{layout.row_of(3)}"
+
+
+def test_the_inputs_are_shaded_and_labelled_in_place(small):
+    start = small[start_here.SHEET]
+    cells = start_here.cells(start_here.lines(Network(), "lr 0.5"))
+    for name, value in Network().named_inputs().items():
+        cell = start[cells[name].replace("$", "")]
+        assert cell.value == value and cell.fill.fgColor.rgb.endswith("FFF2CC"), name
+        label = start.cell(cell.row, cell.column - 1).value
+        assert name[1] in label and name[0] in label.lower(), (name, label)
+    ws = small["lr 2"]
+    lr = ws[layout.LR_CELL.replace("$", "")]
+    assert lr.value == 2.0 and lr.fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws.cell(lr.row, lr.column - 1).value == "learning rate"
+    for name, cell in layout.INPUT_CELLS.items():
+        column, row = coordinate_from_string(cell.replace("$", ""))
+        assert ws[f"{column}{row - 1}"].value == name  # its label just above it
+        assert ws[f"{column}{row}"].value == f"='Start here'!{cells[name]}"
+
+
+def test_no_label_sits_over_a_table_column(small):
+    ws = small["lr 0.5"]
+    for row in range(1, layout.HEADER_ROW):
+        for col in range(layout.FIRST_TABLE_COLUMN - 1, layout.LAST_TABLE_COLUMN + 1):
+            value = ws.cell(row, col).value
+            column = layout.COLUMNS[col - layout.FIRST_TABLE_COLUMN] if col >= layout.FIRST_TABLE_COLUMN else None
+            if row == layout.GROUP_ROW:
+                assert value == (column.group or None if column else None), (row, col)
+            elif row == layout.EQUATION_ROW:
+                assert value == (column.quantity.equation if column else None), (row, col)
+            else:
+                assert value is None, (row, col, value)
+
+
+def test_one_number_format_per_kind_of_quantity(small):
+    ws = small["lr 0.5"]
+    formats = {}
+    for column in layout.COLUMNS:
+        cells = [ws[f"{layout.COLUMN_LETTER[column.name]}{layout.row_of(k)}"] for k in range(6)]
+        formats.setdefault(column.quantity.kind, set()).update(c.number_format for c in cells)
+    assert formats == {"count": {"0"}, "value": {"0.000000"}, "error": {"0.000E+00"}}
+
+
+def test_one_font_everywhere(small):
+    fonts = {cell.font.name for ws in small.worksheets for row in ws.iter_rows() for cell in row
+             if cell.value is not None}
+    assert fonts == {"Calibri"}
+
+
+def test_the_chart_is_on_the_first_screen_beside_the_table(small):
+    for name in SHEETS:
+        ws = small[name]
+        (chart,) = ws._charts
+        anchor = chart.anchor._from
+        assert anchor.col < 15 and anchor.row < 30
+        # Left of the table: it hides no number.
+        assert anchor.col + chart.width / 2.0 < layout.FIRST_TABLE_COLUMN
+        assert ws.freeze_panes == f"A{layout.FIRST_ROW}"
+
+
+def test_charts_plot_e_total_on_a_log_axis(small_path):
+    with zipfile.ZipFile(small_path) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == 4  # one per learning-rate sheet, a log and a linear overlay
+        log_axes = 0
         for name in charts:
-            deletes = ElementTree.fromstring(z.read(name)).iter(f"{{{CHART_NS}}}delete")
-            assert [d.get("val") for d in deletes] == ["0", "0"], name
+            tree = ElementTree.fromstring(z.read(name))
+            assert [d.get("val") for d in tree.iterfind(".//c:delete", CHART_NS)] == ["0", "0"], name
+            log_axes += len(tree.findall(".//c:valAx/c:scaling/c:logBase", CHART_NS)) > 0
+            for ref in tree.iterfind(".//c:yVal//c:f", CHART_NS):
+                sheet, cells = ref.text.rsplit("!", 1)
+                min_col, min_row, _, max_row = range_boundaries(cells.replace("$", ""))
+                assert min_col == column_index_from_string(layout.COLUMN_LETTER["E_total"])
+                assert (min_row, max_row) == (layout.row_of(0), layout.row_of(5))
+        assert log_axes == 3
 
 
-def test_a_fresh_default_build_matches_the_committed_workbook(tmp_path):
+def test_summary_links_to_every_sheet(small):
+    ws = small[summary.SHEET]
+    links = [ws[f"A{row}"].hyperlink.location for row in range(summary.FIRST_ROW, summary.FIRST_ROW + 2)]
+    assert links == ["'lr 0.5'!A1", "'lr 2'!A1"]
+    start_links = {c.hyperlink.location for row in small[start_here.SHEET].iter_rows() for c in row if c.hyperlink}
+    assert start_links == {layout.reference(sheet, "A1") for sheet in [summary.SHEET, *SHEETS]}
+
+
+def test_the_network_picture_is_on_the_start_here_sheet(small):
+    (picture,) = small[start_here.SHEET]._images
+    assert picture.width > 400 and picture.height > 200
+
+
+def test_every_formula_carries_its_numpy_value_as_cached_result(small_path):
+    cached = openpyxl.load_workbook(small_path, data_only=True)
+    expected = expected_cells(Network(), SHEETS, 5)
+    for sheet, cells in expected.items():
+        for cell, want in cells.items():
+            assert cached[sheet][cell].value == want.value, (sheet, cell)
+    with zipfile.ZipFile(small_path) as z:
+        assert b'fullCalcOnLoad="1"' in z.read("xl/workbook.xml")
+
+
+def test_pandas_reads_the_numbers(small_path):
+    import pandas
+
+    table = pandas.read_excel(small_path, sheet_name="lr 2", header=layout.HEADER_ROW - 1,
+                              usecols=f"{layout.COLUMN_LETTER['iteration']}:{layout.COLUMN_LETTER['E_total']}")
+    np.testing.assert_array_equal(table["E_total"].to_numpy()[:6], train(Network(), 2.0, 5)["E_total"])
+
+
+def test_a_fresh_default_build_is_the_committed_workbook(tmp_path):
+    # So that `make run` leaves workbook/ unchanged: the same sheets, cells, formats and
+    # cached results, and PNGs with the same pixels.
     assert main(["build", "--out", str(tmp_path / "backprop.xlsx")]) == 0
-    fresh, committed = openpyxl.load_workbook(tmp_path / "backprop.xlsx"), openpyxl.load_workbook(COMMITTED)
-    assert fresh.sheetnames == committed.sheetnames
-    assert fresh.properties.created == committed.properties.created
-    for a, b in zip(fresh.worksheets, committed.worksheets):
-        assert a.dimensions == b.dimensions
-        for row_a, row_b in zip(a.iter_rows(), b.iter_rows()):
-            for x, y in zip(row_a, row_b):
-                assert (x.value, x.number_format) == (y.value, y.number_format), x.coordinate
-    for png in ["backprop_all.png", "backprop_lr0.1.png", "backprop_lr2.png"]:
-        assert (COMMITTED.parent / png).stat().st_size > 10_000
-        assert (tmp_path / png).exists()
+    with zipfile.ZipFile(tmp_path / "backprop.xlsx") as fresh, zipfile.ZipFile(COMMITTED) as committed:
+        assert fresh.namelist() == committed.namelist()
+        for name in committed.namelist():
+            assert fresh.read(name) == committed.read(name), name
+    from PIL import Image
+
+    for png in COMMITTED.parent.glob("*.png"):
+        with Image.open(png) as old, Image.open(tmp_path / png.name) as new:
+            assert np.array_equal(np.asarray(old), np.asarray(new)), png.name
 
 
 def test_a_rebuild_is_the_same_file_byte_for_byte(tmp_path):
-    # So that `make run` leaves the committed workbook/ unchanged.
-    assert main(["build", "--out", str(tmp_path / "backprop.xlsx")]) == 0
-    assert (tmp_path / "backprop.xlsx").read_bytes() == COMMITTED.read_bytes()
-    for png in COMMITTED.parent.glob("*.png"):
-        assert (tmp_path / png.name).read_bytes() == png.read_bytes(), png.name
+    settings = BuildSettings(learning_rates=(1.0,), iterations=3)
+    results = {s: {c: e.value for c, e in cells.items()}
+               for s, cells in expected_cells(Network(), {"lr 1": 1.0}, 3).items()}
+    save(build(settings), tmp_path / "a.xlsx", results)
+    save(build(settings), tmp_path / "b.xlsx", results)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
