@@ -38,11 +38,16 @@ class Config:
     jit_compile: bool = False
     intra_op_threads: int = 0  # TensorFlow's threads within one op; 0: its default (one per core)
     step_share: float = 1.0  # fraction of --steps per window, for configurations too slow for all
+    env: dict = dataclasses.field(default_factory=dict)  # environment of its process
+    channels_last: bool = False  # PyTorch: NHWC tensors
+    compiled: bool = False  # PyTorch: torch.compile
 
 
 CONFIGS = {
     "keras-tf": Config("tensorflow", "the trainer's default"),
     "keras-tf-keras-bn": Config("tensorflow", "Keras's own BatchNormalization (not fused)", fused_batchnorm=False),
+    "keras-tf-onednn-off": Config("tensorflow", "TensorFlow's default kernels on a CPU without AVX-512 VNNI",
+                                  env={"TF_ENABLE_ONEDNN_OPTS": "0"}),
     "keras-tf-autotune": Config("tensorflow", "tf.data autotuning on", autotune=True),
     "keras-tf-element-dropout": Config("tensorflow", "Dropout instead of SpatialDropout2D",
                                        hp={"dropout_kind": "element"}),
@@ -58,9 +63,15 @@ CONFIGS = {
     "keras-jax": Config("jax", "Keras on the JAX backend", step_share=0.5),
     "keras-tf-bare": Config("tensorflow", "no augmentation, no weight averaging", hp=BARE),
     "pytorch": Config("pytorch", "PyTorch eager, same recipe"),
+    "pytorch-channels-last": Config("pytorch", "PyTorch eager, NHWC tensors", channels_last=True),
+    "pytorch-compile": Config("pytorch", "torch.compile (inductor), NHWC tensors", channels_last=True,
+                              compiled=True),
     "pytorch-bare": Config("pytorch", "PyTorch eager, no augmentation, no weight averaging", hp=BARE),
 }
-REFERENCE = "pytorch"  # what the ratios compare with
+REFERENCE = "pytorch"  # what the table's ratios compare with
+# --isa avx2: an AVX2 CPU on a newer one. oneDNN (TensorFlow's and PyTorch's) and PyTorch's own
+# kernels keep to AVX2; TensorFlow's oneDNN switch is the trainer's (on), or a configuration's.
+ISA_ENV = {"native": {}, "avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}}
 ENGINE_MODULES = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax", "pytorch": "torch"}
 
 
@@ -71,6 +82,8 @@ def parse_args(argv):
     p.add_argument("--rounds", type=positive(int), default=2, help="turns each configuration takes")
     p.add_argument("--windows", type=positive(int), default=3, help="timed windows per turn")
     p.add_argument("--steps", type=positive(int), default=100, help="training steps per window")
+    p.add_argument("--isa", choices=list(ISA_ENV), default="native",
+                   help="avx2: keep oneDNN and PyTorch to AVX2 kernels, as on a CPU without AVX-512 (default: native)")
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the results to this JSON file")
     p.add_argument("--measure", choices=list(CONFIGS), help=argparse.SUPPRESS)  # inside one configuration's process
     return p.parse_args(argv)
@@ -113,7 +126,7 @@ def _keras_windows(name, steps, windows):
     return times[1:]
 
 
-def _pytorch_windows(hp, steps, windows):
+def _pytorch_windows(name, hp, steps, windows):
     import torch
 
     from . import data, pipeline, pytorch_twin
@@ -123,7 +136,8 @@ def _pytorch_windows(hp, steps, windows):
     torch.manual_seed(hp.seed)
     x = torch.from_numpy(pipeline.normalize(x_train[:images])).permute(0, 3, 1, 2).contiguous()
     y = torch.from_numpy(y_train[:images].astype("int64"))
-    trainer = pytorch_twin.Trainer(hp)
+    config = CONFIGS[name]
+    trainer = pytorch_twin.Trainer(hp, config.channels_last, config.compiled)
     times = []
     for _ in range(windows + 1):
         start = time.perf_counter()
@@ -141,7 +155,7 @@ def measure(name, steps, windows):
     config, hp = CONFIGS[name], hyperparameters(name)
     steps = max(1, round(steps * config.step_share))
     if config.engine == "pytorch":
-        times = _pytorch_windows(hp, steps, windows)
+        times = _pytorch_windows(name, hp, steps, windows)
     else:
         times = _keras_windows(name, steps, windows)
     print(json.dumps({"config": name, "images_per_window": steps * hp.batch_size, "window_s": times}))
@@ -155,9 +169,9 @@ def installed(engine):
     return importlib.util.find_spec(ENGINE_MODULES[engine]) is not None
 
 
-def _run_one(name, steps, windows):
+def _run_one(name, steps, windows, isa):
     config = CONFIGS[name]
-    env = dict(os.environ)
+    env = {**os.environ, **ISA_ENV[isa], **config.env}
     if config.engine != "pytorch":
         env["KERAS_BACKEND"] = config.engine
     done = subprocess.run([sys.executable, "-m", "mnist_keras.bench", "--measure", name, "--steps", str(steps),
@@ -211,7 +225,7 @@ def versions():
     return found
 
 
-def run(names, rounds, windows, steps, log=print):
+def run(names, rounds, windows, steps, isa="native", log=print):
     missing = {name for name in names if not installed(CONFIGS[name].engine)}
     for name in sorted(missing):
         log(f"skipping {name}: {ENGINE_MODULES[CONFIGS[name].engine]} is not installed "
@@ -221,10 +235,10 @@ def run(names, rounds, windows, steps, log=print):
     per_window = {}
     for turn in range(rounds):
         for name in names:
-            result = _run_one(name, steps, windows)
+            result = _run_one(name, steps, windows, isa)
             window_s[name] += result["window_s"]
             per_window[name] = result["images_per_window"]
-            log(f"round {turn + 1}/{rounds} {name:<26} " + " ".join(f"{t:.2f}" for t in result["window_s"]) + " s")
+            log(f"round {turn + 1}/{rounds} {name:<30} " + " ".join(f"{t:.2f}" for t in result["window_s"]) + " s")
     flops, gemm = epoch_flops(), gemm_flops_per_s()
     configs = []
     for name in names:
@@ -233,33 +247,46 @@ def run(names, rounds, windows, steps, log=print):
                         "images_per_s": EPOCH_IMAGES / epoch_s, "floor_fraction": flops / gemm / epoch_s,
                         "window_s": window_s[name], "images_per_window": per_window[name]})
     reference = next((c["epoch_s"] for c in configs if c["name"] == REFERENCE), None)
-    keras_ratios = {c["name"]: c["epoch_s"] / reference for c in configs
-                    if reference and CONFIGS[c["name"]].engine != "pytorch"}
+    pytorch = [c for c in configs if CONFIGS[c["name"]].engine == "pytorch"]
+    best_pytorch = min(pytorch, key=lambda c: c["epoch_s"]) if pytorch else None
+    keras_ratios = {c["name"]: c["epoch_s"] / best_pytorch["epoch_s"] for c in configs
+                    if best_pytorch and CONFIGS[c["name"]].engine != "pytorch"}
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "device": f"CPU: {platform.machine()}, {os.cpu_count()} cores",
+        "device": _device(), "isa": isa, "isa_env": ISA_ENV[isa],
         "versions": versions(), "commit": git_commit(),
         "rounds": rounds, "windows": windows, "steps": steps,
         "train_flop_per_epoch": flops, "gemm_flop_per_s": gemm, "floor_epoch_s": flops / gemm,
         "configs": configs,
         "pytorch_epoch_s": reference,
+        "best_pytorch": best_pytorch and best_pytorch["name"],
+        "best_pytorch_epoch_s": best_pytorch and best_pytorch["epoch_s"],
+        # Keras configurations against the fastest PyTorch one.
         "default_ratio": keras_ratios.get("keras-tf"),
         "best_ratio": min(keras_ratios.values()) if keras_ratios else None,
     }
 
 
+def _device():
+    """The driver's device, as the trainer names it, in a process of its own (TensorFlow's
+    oneDNN switch and the ISA cap are fixed at import)."""
+    done = subprocess.run([sys.executable, "-c", "from mnist_keras import device; print(device.describe())"],
+                          capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return done.stdout.strip() or f"{platform.machine()}, {os.cpu_count()} cores"
+
+
 def table(results):
-    reference = results["pytorch_epoch_s"]
-    lines = [f"{'configuration':<26}{'s / epoch':>10}{'images/s':>10}{'vs PyTorch':>12}{'of floor':>10}  what"]
+    reference = results["best_pytorch_epoch_s"]
+    lines = [f"{'configuration':<30}{'s / epoch':>10}{'images/s':>10}{'vs best PyTorch':>17}{'of floor':>10}  what"]
     for c in results["configs"]:
         ratio = f"{c['epoch_s'] / reference:.2f}x" if reference else "-"
-        lines.append(f"{c['name']:<26}{c['epoch_s']:>10.1f}{c['images_per_s']:>10,.0f}{ratio:>12}"
+        lines.append(f"{c['name']:<30}{c['epoch_s']:>10.1f}{c['images_per_s']:>10,.0f}{ratio:>17}"
                      f"{c['floor_fraction']:>10.1%}  {c['about']}")
     lines.append(f"epoch: {EPOCH_IMAGES:,} images, median of {results['rounds']} rounds x {results['windows']} "
                  f"windows; floor: {results['train_flop_per_epoch'] / 1e12:.2f} TFLOP per epoch at the "
                  f"machine's float32 GEMM rate, {results['gemm_flop_per_s'] / 1e9:.0f} GFLOP/s = "
                  f"{results['floor_epoch_s']:.1f} s")
-    lines.append(f"{results['device']}; " + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
+    lines.append(f"{results['device']} (--isa {results['isa']}); " + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
                  + f"; commit {results['commit']}; {results['date']}")
     return "\n".join(lines)
 
@@ -270,7 +297,7 @@ def main(argv=None):
         measure(args.measure, args.steps, args.windows)
         return 0
     try:
-        results = run(args.configs, args.rounds, args.windows, args.steps)
+        results = run(args.configs, args.rounds, args.windows, args.steps, args.isa)
     except UsageError as e:
         print(f"mnist_keras.bench: error: {e}", file=sys.stderr)
         return 2

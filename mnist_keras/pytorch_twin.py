@@ -51,11 +51,14 @@ def augment(images, hp):
 
 
 class Trainer:
-    """One training step at a time: the model, its optimizer and its weights' moving average."""
+    """One training step at a time: the model, its optimizer and its weights' moving average.
+    channels_last: NHWC tensors (oneDNN's native layout); compiled: torch.compile (inductor)."""
 
-    def __init__(self, hp):
+    def __init__(self, hp, channels_last=False, compiled=False):
         self.hp = hp
-        self.model = build(hp.model, hp.dropout, hp.dropout_kind)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.model = build(hp.model, hp.dropout, hp.dropout_kind).to(memory_format=self.memory_format)
+        self.forward = torch.compile(self.model) if compiled else self.model
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=hp.learning_rate, momentum=hp.momentum,
                                          nesterov=True, weight_decay=hp.weight_decay)
         self.average = (torch.optim.swa_utils.AveragedModel(
@@ -67,7 +70,7 @@ class Trainer:
         if self.hp.rotation_degrees or self.hp.zoom or self.hp.shift_pixels:
             images = augment(images, self.hp)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(self.model(images), labels)
+        loss = F.cross_entropy(self.forward(images.contiguous(memory_format=self.memory_format)), labels)
         loss.backward()
         self.optimizer.step()
         if self.average is not None:

@@ -1,6 +1,5 @@
 """The training run: device, model, optimizer and schedule, model.fit with Keras's callbacks,
 then the run's files and the closing table."""
-import os
 import platform
 import time
 
@@ -8,21 +7,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, pipeline, reports
+from . import data, device, pipeline, reports
 from .evaluate import predict_and_plot
 from .model import build_model, parameter_counts
 
 TARGET_ACCURACY = 0.994
 
 
-def device():
-    """'GPU: name' or 'CPU', and on a GPU mixed precision (the softmax stays float32)."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)
-        return f"GPU: {name}"
-    return f"CPU: {platform.machine()}, {os.cpu_count()} cores"
+def jit_compile(where):
+    """Whether to compile the training step, per backend and device: JAX runs op by op without
+    jax.jit (45x slower); XLA helps TensorFlow on a GPU but measured about twice as slow on a CPU."""
+    backend = keras.backend.backend()
+    return backend == "jax" or (backend == "tensorflow" and device.on_gpu(where))
 
 
 def learning_rate(hp, steps_per_epoch):
@@ -77,7 +73,9 @@ class EpochTimer(keras.callbacks.Callback):
 def train(hp, data_path, run_dir, train_images=None):
     started = time.perf_counter()
     keras.utils.set_random_seed(hp.seed)
-    where = device()
+    where = device.describe()
+    if device.on_gpu(where):
+        keras.mixed_precision.set_global_policy("mixed_float16")  # the softmax stays float32
     print(f"device: {where}")
     (x_train, y_train), (x_test, y_test) = data.load(data_path)
     if train_images:
@@ -85,8 +83,7 @@ def train(hp, data_path, run_dir, train_images=None):
     print(f"training on {len(x_train):,} images; validating after every epoch on the {len(x_test):,} "
           f"MNIST test images")
     steps = -(-len(x_train) // hp.batch_size)
-    # XLA measured about twice as slow on CPU with the TensorFlow backend; it helps on a GPU.
-    model = compiled_model(hp, steps, jit_compile=where.startswith("GPU"))
+    model = compiled_model(hp, steps, jit_compile(where))
     model.summary()
     counts = parameter_counts(model)
     print(f"Trainable params: {counts['trainable']:,}; non-trainable: {counts['non_trainable']:,}")

@@ -120,3 +120,14 @@ def test_data_file_with_wrong_dtype(tmp_path, capsys, mnist):
 def test_evaluate_a_missing_model(tmp_path, capsys):
     code, out = run(evaluate, [str(tmp_path / "best.keras")], capsys)
     assert_one_line_error(code, out.err, "no such file")
+
+
+@pytest.mark.parametrize("given, enabled", [(None, "True"), ("0", "False")])
+def test_importing_the_trainer_turns_onednn_on_unless_the_user_turned_it_off(given, enabled):
+    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    if given is not None:
+        env["TF_ENABLE_ONEDNN_OPTS"] = given
+    done = subprocess.run([sys.executable, "-c", "import mnist_keras.training\n"
+                           "from tensorflow.python.util import _pywrap_util_port\n"
+                           "print(_pywrap_util_port.IsMklEnabled())"], capture_output=True, text=True, env=env)
+    assert done.stdout.split() == [enabled], done.stderr[-2000:]

@@ -1,0 +1,57 @@
+"""The device a run trains on and the kernels it computes with, in words, for the first line of
+every command that trains."""
+import os
+import platform
+
+
+def cpu_isa():
+    """The widest vector instructions of this CPU that oneDNN uses, and ONEDNN_MAX_CPU_ISA's cap."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else platform.machine()
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    return f"{isa}, oneDNN capped at {cap}" if cap else isa
+
+
+def tensorflow_cpu_kernels():
+    """'oneDNN' or TensorFlow's default Eigen kernels, as TensorFlow decided at import."""
+    from tensorflow.python.util import _pywrap_util_port  # the flag has no public API
+
+    if _pywrap_util_port.IsMklEnabled():
+        return "oneDNN kernels"
+    return "TensorFlow's default kernels (oneDNN off: TF_ENABLE_ONEDNN_OPTS=0)"
+
+
+def describe():
+    """'GPU: name' or 'CPU: x86_64, 2 cores, AVX2, oneDNN kernels', with the Keras backend if not TensorFlow."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            return f"GPU: {tf.config.experimental.get_device_details(gpus[0]).get('device_name', gpus[0].name)}"
+        return f"CPU: {platform.machine()}, {os.cpu_count()} cores, {cpu_isa()}, {tensorflow_cpu_kernels()}"
+    return f"{keras.backend.backend()} backend: {_other_backend_device(backend)}"
+
+
+def _other_backend_device(backend):
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return f"{device.platform.upper()}: {getattr(device, 'device_kind', device)}"
+    import torch
+
+    if torch.cuda.is_available():
+        return f"GPU: {torch.cuda.get_device_name(0)}"
+    return f"CPU: {platform.machine()}, {os.cpu_count()} cores, {cpu_isa()}"
+
+
+def on_gpu(description):
+    return "GPU:" in description
