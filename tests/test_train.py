@@ -74,11 +74,24 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, mnist):
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     assert (tmp_path / "killed" / "backup").exists()
+    best = tmp_path / "killed" / "best.keras"
+    best_bytes = best.read_bytes()
+    # Make the killed run's epoch the best one there will be, and cut a line short as a kill
+    # during CSVLogger's write would.
+    header, epoch0 = history.read_text().splitlines()[:2]
+    fields = epoch0.split(",")
+    fields[header.split(",").index("val_accuracy")] = "0.9999"
+    history.write_text(f"{header}\n{','.join(fields)}\n1,0.98,12.")
+
+    changed = subprocess.run([*argv, "--lr", "0.05"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert changed.returncode == 2 and "learning_rate = 0.1, not 0.05" in changed.stderr.strip().splitlines()[-1]
+
     resumed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     epochs = [line.split(",")[0] for line in history.read_text().splitlines()[1:]]
     assert epochs == ["0", "1", "2"]  # epoch 0 from the killed run, 1 and 2 from the resumed one
     assert "Epoch 1/3" not in resumed.stdout and "Epoch 2/3" in resumed.stdout
+    assert best.read_bytes() == best_bytes  # no later epoch beat the killed run's best
 
 
 def assert_one_line_error(code, err, fragment):

@@ -1,0 +1,40 @@
+"""The run folder: a fresh run's, or a killed run's to resume with the same settings."""
+import dataclasses
+import json
+
+from .errors import UsageError
+from .reports import read_history, write_json
+
+SETTINGS = "settings.json"
+
+
+def prepare(run_dir, hp, train_images, data_path):
+    """Make run_dir ready to train in. Returns the best validation accuracy of the epochs a
+    killed run already finished, so that its best model is only replaced by a better one
+    (None for a fresh run)."""
+    settings = json.loads(json.dumps({**dataclasses.asdict(hp), "train_images": train_images,
+                                      "data": str(data_path) if data_path else None}))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    history = run_dir / "history.csv"
+    if not (run_dir / "backup").exists():  # a fresh run, not the resumption of a killed one
+        history.unlink(missing_ok=True)
+        write_json(run_dir / SETTINGS, settings)
+        return None
+    if (run_dir / SETTINGS).exists():  # runs from before settings were saved resume unchecked
+        saved = json.loads((run_dir / SETTINGS).read_text())
+        changed = next((key for key in settings if saved.get(key) != settings[key]), None)
+        if changed:
+            raise UsageError(f"{run_dir} holds a killed run with {changed} = {saved.get(changed)!r}, not "
+                             f"{settings[changed]!r}: resume it with its settings, or give another --name")
+    _drop_cut_line(history)
+    epochs = read_history(history) if history.exists() else []
+    return max((epoch["val_accuracy"] for epoch in epochs), default=None)
+
+
+def _drop_cut_line(history):
+    """A kill while CSVLogger wrote a line leaves it without its newline: drop it."""
+    if not history.exists():
+        return
+    text = history.read_text()
+    if text and not text.endswith("\n"):
+        history.write_text(text[:text.rfind("\n") + 1])
