@@ -8,12 +8,19 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # The spreadsheet engines that verify and the tests recalculate in, and poppler's pdftoppm for render.
 DEBIAN_PACKAGES := libreoffice-calc-nogui gnumeric poppler-utils
 
-.PHONY: run test train bench screens engines
+.PHONY: run test train bench screens engines lock
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --editable '.[test]'
+	$(VENV)/bin/pip install --quiet --constraint requirements.lock --editable '.[test]'
 	touch $@
+
+# Resolve '.[test]' afresh and pin what it installs (after a change to pyproject's dependencies).
+lock:
+	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet '.[test]'
+	{ head -n 2 requirements.lock; build/lock-venv/bin/pip freeze --exclude backprop-lab; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 engines:
 	@command -v soffice >/dev/null && command -v ssconvert >/dev/null && command -v pdftoppm >/dev/null || { \
@@ -34,5 +41,5 @@ train: $(INSTALLED)
 	$(VENV)/bin/python -m mnist_keras.train
 
 bench: $(INSTALLED)
-	$(VENV)/bin/pip install --quiet --editable '.[bench]'
+	$(VENV)/bin/pip install --quiet --constraint requirements.lock --editable '.[bench]'
 	$(VENV)/bin/python -m mnist_keras.bench --json runs/bench.json

@@ -1,5 +1,4 @@
 """python -m bp_excel build | verify | render | open"""
-import argparse
 import json
 import math
 import sys
@@ -7,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from . import engines, layout, reference, settings, xlsx
-from .errors import UsageError
+from .common import Parser, UsageError, command
 from .network import train
 from .plots import save_plots
 from .render import render
@@ -17,12 +16,6 @@ from .workbook import build
 DEFAULT_TIMEOUT_S = 120
 DEFAULT_SCREENS = settings.DEFAULT_OUT.parent / "screens"
 MAX_FAILURES_SHOWN = 20
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        # One line, not argparse's usage block: the line says what to fix.
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def parse_args(argv):
@@ -86,9 +79,12 @@ def run_build(args):
         config.out.parent.mkdir(parents=True, exist_ok=True)
         xlsx.save(build(config), config.out,
                   {sheet: {cell: want.value for cell, want in cells.items()} for sheet, cells in expected.items()})
+    except OSError as e:
+        raise UsageError(f"cannot write {config.out}: {e.strerror or e}")
+    try:
         pngs = save_plots(curves, config.out.with_suffix(""))
     except OSError as e:
-        raise UsageError(f"cannot write {e.filename or config.out}: {e.strerror or e}")
+        raise UsageError(f"wrote {config.out}, but cannot write its PNGs beside it: {e.strerror or e}")
     formulas = sum(len(cells) for cells in expected.values())
     print(f"wrote {config.out}: {len(config.learning_rates)} learning-rate sheets, "
           f"iterations 0..{config.iterations}, {formulas:,} formulas")
@@ -167,9 +163,5 @@ def run_open(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    command = {"build": run_build, "verify": run_verify, "render": run_render, "open": run_open}[args.command]
-    try:
-        return command(args)
-    except UsageError as e:
-        print(f"bp_excel {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    run = {"build": run_build, "verify": run_verify, "render": run_render, "open": run_open}[args.command]
+    return command(f"bp_excel {args.command}")(run)(args)

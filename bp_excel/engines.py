@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 
-from .errors import UsageError
+from .common import UsageError
 
 INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; "
                 "macOS: brew install --cask libreoffice) or Gnumeric (sudo apt-get install gnumeric), "
@@ -91,7 +91,10 @@ def _run(engine, args, timeout, env=None):
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # Windows: no process groups; the engine itself
+            process.kill()
         process.communicate()
         raise UsageError(f"{NAMES[engine]} did not finish within {timeout:g} s (raise --timeout, or check "
                          f"that no dialog or stale process blocks it)")
@@ -143,10 +146,11 @@ def recalculate_excel(path):
     app = xlwings.App(visible=False, add_book=False)
     try:
         book = app.books.open(str(Path(path).resolve()), update_links=False, read_only=True)
-        app.calculate()
-        values = {sheet.name: sheet.used_range.options(ndim=2).value for sheet in book.sheets}
-        book.close()
-        return values
+        try:
+            app.calculate()
+            return {sheet.name: sheet.used_range.options(ndim=2).value for sheet in book.sheets}
+        finally:
+            book.close()
     finally:
         app.quit()
 
@@ -169,6 +173,20 @@ def open_in_spreadsheet(path):
     soffice = find_soffice()
     if soffice is None:
         raise UsageError(f"no spreadsheet program found: {INSTALL_HINT}")
+    if platform.system() == "Linux":
+        _check_linux_can_show(soffice, path)
     subprocess.Popen([soffice, "--calc", str(path)], start_new_session=True,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return "LibreOffice"
+
+
+def _check_linux_can_show(soffice, path):
+    """UsageError where LibreOffice could not show a window: without it, soffice exits at once
+    and leaves a stale lock file beside the workbook."""
+    instead = f"copy {path} to a machine with a desktop, or look at its sheets with `python -m bp_excel render`"
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UsageError(f"no display to open {path} on (DISPLAY and WAYLAND_DISPLAY are unset): {instead}")
+    program = Path(os.path.realpath(soffice)).parent
+    if not any(program.glob("libvclplug_*")):  # only the headless backend: Debian's -nogui packages
+        raise UsageError(f"this LibreOffice is a build without windows (libreoffice-calc-nogui): install "
+                         f"libreoffice-calc to open {path}, or {instead}")

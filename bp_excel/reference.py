@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import layout, start_here, summary
-from .errors import UsageError
+from .common import UsageError
 from .network import backward, central_difference, forward, moved, train
 
 

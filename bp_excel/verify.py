@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from . import layout, start_here, summary
-from .errors import UsageError
+from .common import UsageError
 from .network import Network
 from .reference import expected_cells
 

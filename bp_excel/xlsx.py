@@ -7,7 +7,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl.writer.excel import ExcelWriter
 
-from .files import write_atomically
+from .common import write_atomically
 
 # A fixed creation date keeps a rebuild identical to the committed workbook.
 BUILD_DATE = datetime.datetime(2026, 1, 1)

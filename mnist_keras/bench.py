@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from .config import Hyperparameters
-from .errors import Parser, UsageError, positive
+from bp_excel.common import Parser, UsageError, command, positive
 from .reports import git_commit, write_json
 
 DEFAULTS = Hyperparameters()
@@ -291,16 +291,13 @@ def table(results):
     return "\n".join(lines)
 
 
+@command("mnist_keras.bench")
 def main(argv=None):
     args = parse_args(argv)
     if args.measure:
         measure(args.measure, args.steps, args.windows)
         return 0
-    try:
-        results = run(args.configs, args.rounds, args.windows, args.steps, args.isa)
-    except UsageError as e:
-        print(f"mnist_keras.bench: error: {e}", file=sys.stderr)
-        return 2
+    results = run(args.configs, args.rounds, args.windows, args.steps, args.isa)
     print(table(results))
     if args.json:
         write_json(args.json, results)

@@ -2,7 +2,7 @@
 import sys
 from pathlib import Path
 
-from .errors import Parser, UsageError
+from bp_excel.common import Parser, UsageError, command
 
 
 def parse_args(argv):
@@ -39,13 +39,10 @@ def predict_and_plot(model, x_test, y_test, out_dir):
     return predictions
 
 
+@command("mnist_keras.evaluate")
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        matrix = evaluate(args.model, args.data, args.out or args.model.parent)
-    except UsageError as e:
-        print(f"mnist_keras.evaluate: error: {e}", file=sys.stderr)
-        return 2
+    matrix = evaluate(args.model, args.data, args.out or args.model.parent)
     correct, total = matrix.trace(), matrix.sum()
     print(f"test accuracy: {correct / total:.2%} ({correct:,} of {total:,}; {total - correct} misclassified)")
     print("confusion matrix (rows: true digit, columns: predicted):")

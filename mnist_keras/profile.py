@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .bench import CONFIGS, keras_training
-from .errors import Parser, UsageError, positive
+from bp_excel.common import Parser, UsageError, command, positive
 
 TENSORFLOW_CONFIGS = [name for name, config in CONFIGS.items() if config.engine == "tensorflow"]
 
@@ -52,13 +52,10 @@ def op_times(name, steps):
     return dict(sorted(times.items(), key=lambda item: -item[1]))
 
 
+@command("mnist_keras.profile")
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        times = op_times(args.config, args.steps)
-    except UsageError as e:
-        print(f"mnist_keras.profile: error: {e}", file=sys.stderr)
-        return 2
+    times = op_times(args.config, args.steps)
     total = sum(times.values())
     print(f"{args.config} ({CONFIGS[args.config].about}): {args.steps} training steps, "
           f"{total / args.steps:.1f} ms of op time per step (summed over threads)")

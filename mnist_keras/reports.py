@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
-from bp_excel.files import write_atomically  # noqa: E402
+from bp_excel.common import write_atomically  # noqa: E402
 
 
 def read_history(path):

@@ -5,7 +5,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from .errors import Parser, UsageError, positive
+from bp_excel.common import Parser, UsageError, command, positive
 from .reports import first_at_target
 
 
@@ -48,16 +48,13 @@ def markdown(summaries, last=5):
     return "\n".join(lines)
 
 
+@command("mnist_keras.results")
 def main(argv=None):
     parser = Parser(prog="python -m mnist_keras.results", description=__doc__.split(": ", 1)[1])
     parser.add_argument("runs", nargs="+", help="run folders, e.g. runs/seed-seed1")
     parser.add_argument("--last", type=positive(int), default=5, help="the closing epochs to summarize")
     args = parser.parse_args(argv)
-    try:
-        print(markdown(load(args.runs), args.last))
-    except UsageError as e:
-        print(f"mnist_keras.results: error: {e}", file=sys.stderr)
-        return 2
+    print(markdown(load(args.runs), args.last))
     return 0
 
 

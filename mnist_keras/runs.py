@@ -2,7 +2,7 @@
 import dataclasses
 import json
 
-from .errors import UsageError
+from bp_excel.common import UsageError
 from .reports import read_history, write_json
 
 SETTINGS = "settings.json"

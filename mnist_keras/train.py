@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .config import MODEL_RECIPES, Hyperparameters, recipe
-from .errors import Parser, UsageError, positive
+from bp_excel.common import Parser, command, positive
 
 DEFAULTS = Hyperparameters()
 
@@ -69,19 +69,16 @@ def hyperparameters(args):
     return recipe(args.model, **{k: v for k, v in vars(args).items() if k in fields and v is not None})
 
 
+@command("mnist_keras.train")
 def main(argv=None):
     args = parse_args(argv)
     hp = hyperparameters(args)
-    try:
-        from .training import dry_run, train
+    from .training import dry_run, train
 
-        if args.dry_run:
-            dry_run(hp)
-            return 0
-        summary = train(hp, args.data, args.out / (args.name or f"{hp.model}-seed{hp.seed}"), args.train_images)
-    except UsageError as e:
-        print(f"mnist_keras.train: error: {e}", file=sys.stderr)
-        return 2
+    if args.dry_run:
+        dry_run(hp)
+        return 0
+    summary = train(hp, args.data, args.out / (args.name or f"{hp.model}-seed{hp.seed}"), args.train_images)
     return 0 if summary else 1
 
 

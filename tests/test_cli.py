@@ -100,6 +100,28 @@ def test_an_interrupted_build_leaves_the_old_file(tmp_path, capsys, monkeypatch)
     assert [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]
 
 
+def test_pngs_that_cannot_be_written_are_named_as_such(tmp_path, capsys):
+    (tmp_path / "w_all.png").mkdir()  # a folder where the overlay PNG goes
+    code, err = run(["build", "--lr", "1", "--iterations", "2", "--out", str(tmp_path / "w.xlsx")], capsys)
+    assert_one_line_error(code, err, "wrote", "cannot write its PNGs")
+    assert (tmp_path / "w.xlsx").stat().st_size > 0
+
+
+def test_a_hanging_engine_is_killed_without_process_groups(tmp_path, capsys, monkeypatch):
+    # As on Windows, where os.killpg does not exist.
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexec /bin/sleep 60\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    monkeypatch.delattr("os.killpg")
+    path = tmp_path / "w.xlsx"
+    assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
+    capsys.readouterr()
+    assert_one_line_error(*run(["verify", str(path), "--engine", "libreoffice", "--timeout", "1"], capsys),
+                          "did not finish within 1 s")
+
+
 def test_verify_a_missing_file(tmp_path, capsys):
     assert_one_line_error(*run(["verify", str(tmp_path / "none.xlsx")], capsys), "no such file")
 
@@ -133,6 +155,28 @@ def test_open_without_any_spreadsheet_program(tmp_path, capsys, monkeypatch):
     assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
     monkeypatch.setenv("PATH", str(tmp_path))
     assert_one_line_error(*run(["open", str(path)], capsys), "no spreadsheet program found")
+
+
+def test_open_without_a_display(tmp_path, capsys, monkeypatch, libreoffice):
+    path = tmp_path / "w.xlsx"
+    assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert_one_line_error(*run(["open", str(path)], capsys), "no display", "bp_excel render")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.xlsx", "w_all.png", "w_lr1.png"]  # no lock file
+
+
+def test_open_with_a_libreoffice_that_cannot_show_windows(tmp_path, capsys, monkeypatch):
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "soffice").write_text("#!/bin/sh\nexit 0\n")
+    (program / "soffice").chmod(0o755)
+    (program / "libvcllo.so").write_text("")  # LibreOffice itself, but no window backend (libvclplug_*)
+    monkeypatch.setenv("PATH", str(program))
+    monkeypatch.setenv("DISPLAY", ":0")
+    path = tmp_path / "w.xlsx"
+    assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
+    assert_one_line_error(*run(["open", str(path)], capsys), "build without windows", "libreoffice-calc")
 
 
 def test_verify_with_a_bad_timeout(tmp_path, capsys):

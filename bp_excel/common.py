@@ -1,0 +1,65 @@
+"""What the commands of both packages share: the usage error, a one-line argparse parser, the
+main() wrapper that reports usage errors, and atomic file writes. bp_excel holds it because it
+is the part installed without extras."""
+import argparse
+import functools
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """Bad input or a missing tool: reported as one line on stderr with exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One line, not argparse's usage block: the line says what to fix.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def positive(kind):
+    """An argparse type: a number of the given kind that is > 0."""
+    def parse(text):
+        value = kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the kind in "invalid int value"
+    return parse
+
+
+def command(prog):
+    """Decorates main(argv=None) -> exit status: a UsageError becomes one line on stderr, status 2."""
+    def decorate(main):
+        @functools.wraps(main)
+        def run(argv=None):
+            try:
+                return main(argv)
+            except UsageError as e:
+                print(f"{prog}: error: {e}", file=sys.stderr)
+                return 2
+        return run
+    return decorate
+
+
+def write_atomically(path, write):
+    """Call write(temporary path) and rename the result onto path, so that path is either
+    the old file or the complete new one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's files are private; a build's are not
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
