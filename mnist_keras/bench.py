@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .config import Hyperparameters
 from bp_excel.common import Parser, UsageError, command, positive
+from . import device
 from .reports import git_commit, write_json
 
 DEFAULTS = Hyperparameters()
@@ -294,6 +295,7 @@ def table(results):
 @command("mnist_keras.bench")
 def main(argv=None):
     args = parse_args(argv)
+    device.load_tensorflow()
     if args.measure:
         measure(args.measure, args.steps, args.windows)
         return 0

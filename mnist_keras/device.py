@@ -1,7 +1,49 @@
 """The device a run trains on and the kernels it computes with, in words, for the first line of
 every command that trains."""
+import contextlib
 import os
 import platform
+import sys
+import tempfile
+
+# TensorFlow's start-up lines that tell a user nothing they can act on (a CUDA build looking for a
+# GPU on a CPU machine, its logging set-up, its build notes); every other line passes.
+START_UP_NOISE = (
+    "All log messages before absl::InitializeLog() is called",
+    "cudart_stub.cc", "cuda_platform.cc", "cuda_executor.cc", "cuda_dnn.cc", "cuda_fft.cc", "cuda_blas.cc",
+    "oneDNN custom operations are on", "cpu_feature_guard.cc",
+    "To enable the following instructions", "computation_placer.cc",
+)
+
+
+@contextlib.contextmanager
+def _without_start_up_noise():
+    """Lines written to the stderr file descriptor in the block (TensorFlow's C++ logs write
+    there directly) are passed on unless they are START_UP_NOISE."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines():
+                if not any(noise in line for noise in START_UP_NOISE):
+                    print(line, file=sys.stderr)
+
+
+def load_tensorflow():
+    """Import Keras and TensorFlow and find the devices, quietly; each command that trains or
+    predicts calls this first."""
+    with _without_start_up_noise():
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
 
 
 def cpu_isa():

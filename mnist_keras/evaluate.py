@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 from bp_excel.common import Parser, UsageError, command
+from . import device
 
 
 def parse_args(argv):
@@ -42,6 +43,7 @@ def predict_and_plot(model, x_test, y_test, out_dir):
 @command("mnist_keras.evaluate")
 def main(argv=None):
     args = parse_args(argv)
+    device.load_tensorflow()
     matrix = evaluate(args.model, args.data, args.out or args.model.parent)
     correct, total = matrix.trace(), matrix.sum()
     print(f"test accuracy: {correct / total:.2%} ({correct:,} of {total:,}; {total - correct} misclassified)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .bench import CONFIGS, keras_training
 from bp_excel.common import Parser, UsageError, command, positive
+from . import device
 
 TENSORFLOW_CONFIGS = [name for name, config in CONFIGS.items() if config.engine == "tensorflow"]
 
@@ -55,6 +56,7 @@ def op_times(name, steps):
 @command("mnist_keras.profile")
 def main(argv=None):
     args = parse_args(argv)
+    device.load_tensorflow()
     times = op_times(args.config, args.steps)
     total = sum(times.values())
     print(f"{args.config} ({CONFIGS[args.config].about}): {args.steps} training steps, "

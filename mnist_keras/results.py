@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bp_excel.common import Parser, UsageError, command, positive
+from .config import TARGET_ACCURACY
 from .reports import first_at_target
 
 
@@ -25,7 +26,7 @@ def _pct(x):
 
 
 def markdown(summaries, last=5):
-    lines = [f"| seed | best (epoch) | final | min / mean of last {last} | first epoch >= 99.4% (wall time) "
+    lines = [f"| seed | best (epoch) | final | min / mean of last {last} | first epoch >= {TARGET_ACCURACY:.1%} (wall time) "
              "| s/epoch (median) | wall | device | commit | date |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in summaries:

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from . import device
 from .config import MODEL_RECIPES, Hyperparameters, recipe
 from bp_excel.common import Parser, command, positive
 
@@ -73,6 +74,7 @@ def hyperparameters(args):
 def main(argv=None):
     args = parse_args(argv)
     hp = hyperparameters(args)
+    device.load_tensorflow()
     from .training import dry_run, train
 
     if args.dry_run:

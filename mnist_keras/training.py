@@ -1,6 +1,7 @@
 """The training run: device, model, optimizer and schedule, model.fit with Keras's callbacks,
 then the run's files and the closing table."""
 import platform
+import sys
 import time
 
 import keras
@@ -8,10 +9,10 @@ import numpy as np
 import tensorflow as tf
 
 from . import data, device, pipeline, reports, runs
+from .config import TARGET_ACCURACY
 from .evaluate import predict_and_plot
 from .model import build_model, parameter_counts
 
-TARGET_ACCURACY = 0.994
 
 
 def jit_compile(where):
@@ -105,7 +106,8 @@ def train(hp, data_path, run_dir, train_images=None):
             keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy",
                                             mode="max", save_best_only=True, initial_value_threshold=best_so_far),
             keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-        ], shuffle=False, verbose=2)  # the dataset shuffles itself
+        ], shuffle=False,  # the dataset shuffles itself
+        verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     epochs = reports.read_history(run_dir / "history.csv")
     if not epochs or any(not np.isfinite(e["loss"]) for e in epochs):
         print("training stopped: the loss is not a number")

@@ -144,3 +144,11 @@ def test_importing_the_trainer_turns_onednn_on_unless_the_user_turned_it_off(giv
                            "from tensorflow.python.util import _pywrap_util_port\n"
                            "print(_pywrap_util_port.IsMklEnabled())"], capture_output=True, text=True, env=env)
     assert done.stdout.split() == [enabled], done.stderr[-2000:]
+
+
+def test_tensorflow_start_up_noise_is_kept_off_the_screen():
+    done = subprocess.run([sys.executable, "-m", "mnist_keras.train", "--dry-run"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr == ""  # no CUDA stub, absl or build-note lines on a CPU machine
+    assert "Trainable params: 14,402" in done.stdout
