@@ -36,7 +36,7 @@ class Config:
     hp: dict = dataclasses.field(default_factory=dict)  # changes to the default hyperparameters
     fused_batchnorm: bool = True
     autotune: bool = False
-    jit_compile: bool = False
+    jit_compile: bool | None = None  # None: as the trainer decides for the backend and device
     intra_op_threads: int = 0  # TensorFlow's threads within one op; 0: its default (one per core)
     step_share: float = 1.0  # fraction of --steps per window, for configurations too slow for all
     env: dict = dataclasses.field(default_factory=dict)  # environment of its process
@@ -61,7 +61,7 @@ CONFIGS = {
     "keras-tf-xla-element-dropout": Config("tensorflow", "XLA with Dropout instead of SpatialDropout2D",
                                            hp={"dropout_kind": "element"}, jit_compile=True, step_share=0.1),
     "keras-torch": Config("torch", "Keras on the PyTorch backend"),
-    "keras-jax": Config("jax", "Keras on the JAX backend", step_share=0.5),
+    "keras-jax": Config("jax", "Keras on the JAX backend (jax.jit)", step_share=0.5),
     "keras-tf-bare": Config("tensorflow", "no augmentation, no weight averaging", hp=BARE),
     "pytorch": Config("pytorch", "PyTorch eager, same recipe"),
     "pytorch-channels-last": Config("pytorch", "PyTorch eager, NHWC tensors", channels_last=True),
@@ -111,7 +111,8 @@ def keras_training(name, steps):
     (x_train, y_train), _ = data.load(log=lambda message: None)
     images = steps * hp.batch_size
     keras.utils.set_random_seed(hp.seed)
-    model = training.compiled_model(hp, steps, config.jit_compile, config.fused_batchnorm)
+    jit = training.jit_compile(device.describe()) if config.jit_compile is None else config.jit_compile
+    model = training.compiled_model(hp, steps, jit, config.fused_batchnorm)
     return model, pipeline.training_set(x_train[:images], y_train[:images], hp, config.autotune)
 
 

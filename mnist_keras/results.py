@@ -36,10 +36,7 @@ def markdown(summaries, last=5):
             f"| {_pct(min(tail))} / {_pct(statistics.mean(tail))} "
             f"| {first_at_target(s)} | {statistics.median(s['seconds_per_epoch']):.1f} "
             f"| {s['wall_seconds'] / 60:.1f} min | {s['device']} | {s['commit']} | {s['date'][:10]} |")
-    finals = [s["final_accuracy"] for s in summaries]
-    if len(finals) > 1:
-        lines.append(f"\nFinal accuracy over {len(finals)} runs: mean {_pct(statistics.mean(finals))}%, "
-                     f"spread {_pct(min(finals))}-{_pct(max(finals))}%.")
+    lines.append("\n" + headline(summaries, last))
     lines.append("\nValidation accuracy (%) per epoch:\n")
     epochs = max(len(s["val_accuracy"]) for s in summaries)
     lines.append("| seed | " + " | ".join(str(e) for e in range(1, epochs + 1)) + " |")
@@ -47,6 +44,18 @@ def markdown(summaries, last=5):
     for s in summaries:
         lines.append(f"| {s['seed']} | " + " | ".join(_pct(a) for a in s["val_accuracy"]) + " |")
     return "\n".join(lines)
+
+
+def headline(summaries, last=5):
+    """What the runs say together: the final epoch's accuracy over runs, and how many runs held
+    the target through every one of their closing epochs (never the best epoch: that one is
+    picked on the test images)."""
+    finals = [s["final_accuracy"] for s in summaries]
+    held = sum(min(s["val_accuracy"][-last:]) >= TARGET_ACCURACY for s in summaries)
+    spread = (f"mean {_pct(statistics.mean(finals))}% ± {_pct(statistics.stdev(finals))} (std), "
+              f"range {_pct(min(finals))}-{_pct(max(finals))}%" if len(finals) > 1 else f"{_pct(finals[0])}%")
+    return (f"Final accuracy over {len(finals)} run{'s' * (len(finals) > 1)}: {spread}. Runs whose last {last} "
+            f"epochs all reach {TARGET_ACCURACY:.1%}: {held} of {len(summaries)}.")
 
 
 @command("mnist_keras.results")

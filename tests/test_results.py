@@ -20,7 +20,8 @@ def test_markdown_rows_and_per_epoch_table(tmp_path, capsys):
     assert results.main([str(tmp_path / "s1"), str(tmp_path / "s2")]) == 0
     out = capsys.readouterr().out
     assert "| 1 | 99.41 (3) | 99.41 | 99.00 / 99.24 | 3 (1.5 min) | 22.0 | 10.0 min | CPU: x86_64 | abc1234 | 2026-11-25 |" in out
-    assert "mean 99.47%, spread 99.41-99.52%" in out
+    assert "Final accuracy over 2 runs: mean 99.47% ± 0.08 (std), range 99.41-99.52%." in out
+    assert "Runs whose last 5 epochs all reach 99.4%: 0 of 2." in out  # 99.00% and 98.00% among them
     assert "| 2 | 98.00 | 99.40 | 99.52 |" in out
 
 
@@ -30,6 +31,15 @@ def test_the_closing_window_is_a_choice(tmp_path, capsys):
     assert results.main([str(tmp_path / "s1"), "--last", "2"]) == 0
     out = capsys.readouterr().out
     assert "| min / mean of last 2 |" in out and "| 99.30 / 99.36 |" in out
+    assert "Final accuracy over 1 run: 99.42%. Runs whose last 2 epochs all reach 99.4%: 0 of 1." in out
+
+
+def test_runs_that_hold_the_target_are_counted(tmp_path, capsys):
+    for seed, accuracies in [(1, [0.99, 0.9940, 0.9945]), (2, [0.99, 0.9939, 0.9950]), (3, [0.99, 0.9941, 0.9942])]:
+        (tmp_path / f"s{seed}").mkdir()
+        (tmp_path / f"s{seed}" / "summary.json").write_text(json.dumps(summary(seed, accuracies)))
+    assert results.main([str(tmp_path / f"s{seed}") for seed in (1, 2, 3)] + ["--last", "2"]) == 0
+    assert "Runs whose last 2 epochs all reach 99.4%: 2 of 3." in capsys.readouterr().out
 
 
 def test_a_missing_run(tmp_path, capsys):
