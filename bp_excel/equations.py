@@ -8,7 +8,6 @@ The NumPy reference (network.py) computes the same quantities under the same nam
 from dataclasses import dataclass
 
 WEIGHTS = [f"w{k}" for k in range(1, 9)]
-GRADIENTS = [f"dE_dw{k}" for k in range(1, 9)]
 INPUTS = ["i1", "i2", "t1", "t2", "b1", "b2"]
 
 

@@ -13,7 +13,6 @@ from .equations import BACKWARD, E_TOTAL, FORWARD, WEIGHTS, fill
 SHEET = "Start here"
 PICTURE_COLUMN = "C"  # beside the inputs
 DEFAULT_STEP = 1e-4  # h of the gradient check
-CHECKED = {"w5": ("a_o1", "o1", "a_h1", "t1"), "w1": ("a_h1", "h1", "i1", None)}
 MOVES = [("w1", 1), ("w1", -1), ("w5", 1), ("w5", -1)]  # the gradient check's four forward passes
 MOVED_FIRST_COLUMN = 2  # B
 

@@ -5,7 +5,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bp_excel.common import Parser, UsageError, command, positive
+from bp_excel.common import Parser, UsageError, command, positive, write_atomically
 from .config import TARGET_ACCURACY
 from .reports import first_at_target
 
@@ -58,13 +58,70 @@ def headline(summaries, last=5):
             f"epochs all reach {TARGET_ACCURACY:.1%}: {held} of {len(summaries)}.")
 
 
+def by_setting(summaries):
+    """{setting label: summaries} of runs grouped by every hyperparameter but the seed; the
+    label names what differs between the groups."""
+    def setting(s):
+        return tuple(sorted((k, v) for k, v in s["hyperparameters"].items() if k != "seed"))
+    groups = {}
+    for s in summaries:
+        groups.setdefault(setting(s), []).append(s)
+    varying = sorted({k for key in groups for k, v in key if len({dict(other)[k] for other in groups}) > 1})
+    return {", ".join(f"{k}={dict(key)[k]}" for k in varying) or "all runs": runs for key, runs in groups.items()}
+
+
+def setting_table(summaries, last=5):
+    lines = [f"| setting | seeds | final: mean ± std | lowest of last {last} | seeds holding {TARGET_ACCURACY:.1%} "
+             "| s/epoch (median) |", "| --- | --- | --- | --- | --- | --- |"]
+    for label, runs in by_setting(summaries).items():
+        finals = [s["final_accuracy"] for s in runs]
+        std = f" ± {_pct(statistics.stdev(finals))}" if len(finals) > 1 else ""
+        held = sum(min(s["val_accuracy"][-last:]) >= TARGET_ACCURACY for s in runs)
+        lines.append(f"| {label} | {', '.join(str(s['seed']) for s in runs)} | {_pct(statistics.mean(finals))}{std} "
+                     f"| {_pct(min(min(s['val_accuracy'][-last:]) for s in runs))} | {held} of {len(runs)} "
+                     f"| {statistics.median(t for s in runs for t in s['seconds_per_epoch']):.1f} |")
+    return "\n".join(lines)
+
+
+def plot_spread(summaries, path, last=5):
+    """Each setting's final accuracy per seed (dots) and lowest of the last epochs (crosses)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = by_setting(summaries)
+    fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(groups)), 4))
+    for x, runs in enumerate(groups.values()):
+        ax.scatter([x] * len(runs), [100 * s["final_accuracy"] for s in runs], color="C0",
+                   label="final epoch" if x == 0 else None)
+        ax.scatter([x] * len(runs), [100 * min(s["val_accuracy"][-last:]) for s in runs], color="C1", marker="x",
+                   label=f"lowest of last {last}" if x == 0 else None)
+    ax.axhline(100 * TARGET_ACCURACY, color="0.5", linestyle="--", linewidth=1)
+    ax.set(xticks=range(len(groups)), ylabel="validation accuracy (%)", title="accuracy spread per setting")
+    ax.set_xticklabels(list(groups), rotation=15, ha="right", fontsize=8)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+    plt.close(fig)
+
+
 @command("mnist_keras.results")
 def main(argv=None):
     parser = Parser(prog="python -m mnist_keras.results", description=__doc__.split(": ", 1)[1])
     parser.add_argument("runs", nargs="+", help="run folders, e.g. runs/seed-seed1")
     parser.add_argument("--last", type=positive(int), default=5, help="the closing epochs to summarize")
+    parser.add_argument("--by-setting", action="store_true",
+                        help="one row per setting (every hyperparameter but the seed), over its seeds")
+    parser.add_argument("--plot", type=Path, metavar="PNG", help="with --by-setting: the accuracy spread per setting")
     args = parser.parse_args(argv)
-    print(markdown(load(args.runs), args.last))
+    summaries = load(args.runs)
+    if args.by_setting:
+        print(setting_table(summaries, args.last))
+        if args.plot:
+            plot_spread(summaries, args.plot, args.last)
+    else:
+        print(markdown(summaries, args.last))
     return 0
 
 

@@ -28,7 +28,7 @@ def _default(field):
     return f"(default: {getattr(DEFAULTS, field)}{changed})"
 
 
-def parse_args(argv):
+def build_parser():
     p = Parser(prog="python -m mnist_keras.train", description=__doc__.splitlines()[0].split(": ", 1)[1])
 
     def setting(flag, field, kind, help, **kwargs):
@@ -62,7 +62,11 @@ def parse_args(argv):
     p.add_argument("--name", help="run folder name (default: MODEL-seedSEED); rerunning a killed run resumes it")
     p.add_argument("--train-images", type=positive(int), help="train on the first N images only (quick checks)")
     p.add_argument("--dry-run", action="store_true", help="print the model summary and parameter counts; train nothing")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv):
+    return build_parser().parse_args(argv)
 
 
 def hyperparameters(args):

@@ -9,10 +9,27 @@ import numpy as np
 import tensorflow as tf
 
 from . import data, device, pipeline, reports, runs
+from bp_excel.common import UsageError
+
 from .config import TARGET_ACCURACY
 from .evaluate import predict_and_plot
 from .model import build_model, parameter_counts
 
+
+
+# A default epoch on other Keras backends, against TensorFlow's (python -m mnist_keras.bench,
+# 2026-11-30, 2 AVX2 cores, JAX with jax.jit; docs/speed.md). Over 1.5x the trainer refuses the
+# backend rather than leave a user waiting.
+BACKEND_SLOWDOWN = {"torch": 2.4, "jax": 2.8}
+MAX_SLOWDOWN = 1.5
+
+
+def check_backend():
+    backend = keras.backend.backend()
+    slowdown = BACKEND_SLOWDOWN.get(backend, 1.0)
+    if slowdown > MAX_SLOWDOWN:
+        raise UsageError(f"KERAS_BACKEND={backend} trains this model {slowdown:g}x slower than TensorFlow "
+                         f"(docs/speed.md): unset KERAS_BACKEND to train on TensorFlow")
 
 
 def jit_compile(where):
@@ -72,6 +89,7 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def train(hp, data_path, run_dir, train_images=None):
+    check_backend()
     started = time.perf_counter()
     keras.utils.set_random_seed(hp.seed)
     where = device.describe()

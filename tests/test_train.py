@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_keras import evaluate, train
+from mnist_keras import evaluate, train, training
 from mnist_keras.pipeline import evaluation_set
 
 ROOT = Path(__file__).parent.parent
@@ -152,3 +152,20 @@ def test_tensorflow_start_up_noise_is_kept_off_the_screen():
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr == ""  # no CUDA stub, absl or build-note lines on a CPU machine
     assert "Trainable params: 14,402" in done.stdout
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_a_backend_much_slower_than_tensorflow_is_refused_in_one_line(backend, tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec(backend) is None:  # jax comes with the bench extra only
+        pytest.skip(f"{backend} is not installed")
+    done = subprocess.run([sys.executable, "-m", "mnist_keras.train", "--epochs", "1", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "KERAS_BACKEND": backend})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"mnist_keras.train: error: KERAS_BACKEND={backend} trains this model "
+        f"{training.BACKEND_SLOWDOWN[backend]:g}x slower than TensorFlow (docs/speed.md): unset KERAS_BACKEND "
+        f"to train on TensorFlow"]
+    assert list(tmp_path.iterdir()) == []

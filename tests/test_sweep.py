@@ -1,0 +1,99 @@
+"""Seed and setting sweeps on Optuna: bad input, and a real tiny sweep whose workers are killed."""
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from mnist_keras import sweep
+
+ROOT = Path(__file__).parent.parent
+TINY = ["--epochs", "1", "--train-images", "2000", "--batch-size", "250"]
+
+
+def run(argv, capsys):
+    try:
+        code = sweep.main(argv)
+    except SystemExit as e:
+        code = e.code
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--set", "colour=red"], "unknown setting 'colour'"),
+    (["--set", "lr="], "setting 'lr' has no values"),
+    (["--set", "lr=fast"], "setting lr: 'fast' is not valid"),
+    (["--set", "optimizer=adam"], "is not one of"),
+    (["--seeds", "a-b"], "seeds are whole numbers"),
+    (["--seeds", "5-1"], "names no seed"),
+    (["--seed", "3"], "--seed is the sweep's to set"),
+    (["--dry-run"], "--dry-run is the sweep's to set"),
+    (["--epochs", "0"], "must be > 0"),
+    (["--storage", "postgresql://nobody@127.0.0.1:1/none"], "cannot open the study's storage"),
+    (["--storage", "sqlite:////nonexistent/folder/study.db"], "cannot open the study's storage"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, fragment):
+    code, err = run([*argv, "--out", str(tmp_path)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
+
+
+def test_combinations_vary_the_seed_fastest():
+    assert sweep.combinations([1, 2], [("lr", ["0.05", "0.1"])]) == [
+        {"lr": "0.05", "seed": 1}, {"lr": "0.05", "seed": 2}, {"lr": "0.1", "seed": 1}, {"lr": "0.1", "seed": 2}]
+    assert sweep.parse_seeds("1-3,7") == [1, 2, 3, 7]
+    assert sweep.run_name({"lr": "0.05", "shift": "1", "seed": 3}) == "lr0.05-shift1-seed3"
+
+
+def _trials(url):
+    return optuna.load_study(study_name="tiny", storage=url).get_trials(deepcopy=False)
+
+
+def _wait_for(condition, process, what, timeout=600):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, f"the sweep ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
+        time.sleep(0.5)
+
+
+def _workers(pid):
+    found = subprocess.run(["pgrep", "-P", str(pid), "-f", "spawn_main"], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def test_a_killed_sweep_resumes_and_runs_every_trial_exactly_once(tmp_path, mnist):
+    argv = [sys.executable, "-m", "mnist_keras.sweep", "--seeds", "1-2", "--set", "lr=0.05,0.1", "--workers", "2",
+            "--heartbeat", "2", "--study", "tiny", "--out", str(tmp_path), *TINY]
+    url = sweep.default_storage(tmp_path, "tiny")
+    first = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        _wait_for(lambda: (tmp_path / "tiny" / "study.db").exists()
+                  and sum(t.state == TrialState.RUNNING for t in _trials(url)) == 2, first, "two running trials")
+        os.kill(_workers(first.pid)[0], signal.SIGKILL)  # one worker dies mid-trial
+        _wait_for(lambda: any(t.state == TrialState.COMPLETE for t in _trials(url)), first, "a finished trial")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # then the whole sweep
+        first.wait()
+    assert sum(t.state == TrialState.COMPLETE for t in _trials(url)) < 4
+
+    again = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-3000:]
+    trials = _trials(url)
+    done = collections.Counter(json.dumps(t.params, sort_keys=True) for t in trials if t.state == TrialState.COMPLETE)
+    expected = [json.dumps(p, sort_keys=True) for p in sweep.combinations([1, 2], [("lr", ["0.05", "0.1"])])]
+    assert sorted(done) == sorted(expected) and set(done.values()) == {1}  # each exactly once
+    assert any(t.state == TrialState.FAIL for t in trials)  # the killed ones, retried
+    for t in trials:
+        if t.state == TrialState.COMPLETE:
+            summary = json.loads((Path(t.user_attrs["run"]) / "summary.json").read_text())
+            assert summary["final_accuracy"] == t.value
+            assert summary["hyperparameters"]["learning_rate"] == float(t.params["lr"])
+            assert summary["seed"] == t.params["seed"]
