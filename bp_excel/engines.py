@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 
@@ -140,10 +141,12 @@ def recalculate_gnumeric(path, timeout):
         return _values(converted)
 
 
-def recalculate_excel(path):
+def _excel_session(path, started):
+    """Excel's values of every sheet; started(pid) is told Excel's process as soon as it runs."""
     import xlwings
 
     app = xlwings.App(visible=False, add_book=False)
+    started(app.pid)
     try:
         book = app.books.open(str(Path(path).resolve()), update_links=False, read_only=True)
         try:
@@ -155,9 +158,37 @@ def recalculate_excel(path):
         app.quit()
 
 
+def recalculate_excel(path, timeout):
+    """The Excel session runs in a thread of its own (COM objects stay in the thread that made
+    them), so that an Excel stuck on a dialog is killed after `timeout` seconds."""
+    outcome, pids = {}, []
+
+    def session():
+        if platform.system() == "Windows":
+            import pythoncom  # pywin32, which xlwings needs on Windows
+
+            pythoncom.CoInitialize()
+        try:
+            outcome["values"] = _excel_session(path, pids.append)
+        except Exception as e:  # reported in the calling thread
+            outcome["error"] = e
+
+    worker = threading.Thread(target=session, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)  # TerminateProcess on Windows
+        raise UsageError(f"Excel did not finish within {timeout:g} s (raise --timeout, or check that no "
+                         f"dialog blocks it)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["values"]
+
+
 def recalculate(path, engine, timeout):
     if engine == "excel":
-        return recalculate_excel(path)
+        return recalculate_excel(path, timeout)
     if engine == "gnumeric":
         return recalculate_gnumeric(path, timeout)
     return recalculate_libreoffice(path, timeout)

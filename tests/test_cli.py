@@ -182,3 +182,36 @@ def test_open_with_a_libreoffice_that_cannot_show_windows(tmp_path, capsys, monk
 def test_verify_with_a_bad_timeout(tmp_path, capsys):
     assert_one_line_error(*run(["verify", str(tmp_path / "w.xlsx"), "--timeout", "0"], capsys),
                           "--timeout must be a positive number")
+
+
+def test_a_hanging_excel_is_killed_after_the_timeout(tmp_path, monkeypatch):
+    # xlwings drives Excel on Windows and macOS only: a stand-in module whose Excel hangs on open.
+    import sys
+    import time
+    import types
+
+    from bp_excel import engines
+    from bp_excel.common import UsageError
+
+    killed, closed = [], []
+
+    class Books:
+        def open(self, *args, **kwargs):
+            time.sleep(30)
+
+    class App:
+        pid = 424242
+
+        def __init__(self, **kwargs):
+            self.books = Books()
+
+        def quit(self):
+            closed.append(True)
+
+    monkeypatch.setitem(sys.modules, "xlwings", types.SimpleNamespace(App=App))
+    monkeypatch.setattr(engines.os, "kill", lambda pid, sig: killed.append(pid))
+    monkeypatch.setattr(engines.platform, "system", lambda: "Darwin")
+    started = time.monotonic()
+    with pytest.raises(UsageError, match="Excel did not finish within 0.5 s"):
+        engines.recalculate_excel(tmp_path / "w.xlsx", 0.5)
+    assert time.monotonic() - started < 5 and killed == [424242]
