@@ -19,6 +19,8 @@ def evaluate(model_path, data_path, out_dir):
 
     from . import data, reports
 
+    from . import model as _registers_the_fused_batchnorm_of_older_runs  # noqa: F401
+
     if not model_path.is_file():
         raise UsageError(f"{model_path}: no such file")
     try:
@@ -31,10 +33,12 @@ def evaluate(model_path, data_path, out_dir):
 
 
 def predict_and_plot(model, x_test, y_test, out_dir):
-    """The model's predicted digits; writes confusion.png and misclassified.png into out_dir."""
-    from . import pipeline, reports
+    """The model's predicted digits; writes confusion.png and misclassified.png into out_dir.
+    A model saved before the scaling moved into it takes normalized images."""
+    from . import pipeline, portable, reports
 
-    predictions = model.predict(pipeline.evaluation_set(x_test, y_test), verbose=0).argmax(axis=1)
+    images = x_test if portable.takes_raw_pixels(model) else pipeline.normalize(x_test)
+    predictions = model.predict(images, batch_size=1000, verbose=0).argmax(axis=1)
     reports.plot_confusion(reports.confusion_matrix(y_test, predictions), out_dir / "confusion.png")
     reports.plot_misclassified(x_test, y_test, predictions, out_dir / "misclassified.png")
     return predictions

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, device, pipeline, reports, runs
+from . import data, device, pipeline, portable, reports, runs
 from bp_excel.common import UsageError
 
 from .config import TARGET_ACCURACY
@@ -119,10 +119,9 @@ def train(hp, data_path, run_dir, train_images=None):
             # Before the swap below, so that the backup holds the weights being trained, and a
             # resumed run goes on from them.
             keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-            # Validation and the checkpoint see the weights' moving average, when there is one.
+            # Validation and the saved models see the weights' moving average, when there is one.
             *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if hp.ema else []),
-            keras.callbacks.ModelCheckpoint(str(run_dir / "best.keras"), monitor="val_accuracy",
-                                            mode="max", save_best_only=True, initial_value_threshold=best_so_far),
+            portable.SaveModels(run_dir, hp, best_so_far),
             keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         ], shuffle=False,  # the dataset shuffles itself
         verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
@@ -131,7 +130,9 @@ def train(hp, data_path, run_dir, train_images=None):
         print("training stopped: the loss is not a number")
         return None
 
-    predictions = predict_and_plot(keras.saving.load_model(run_dir / "best.keras"), x_test, y_test, run_dir)
+    best = keras.saving.load_model(run_dir / "best.keras")
+    predictions = predict_and_plot(best, x_test, y_test, run_dir)
+    best.export(str(run_dir / "best_savedmodel"), verbose=False)  # TensorFlow SavedModel, for serving
     summary = reports.summarize(epochs, hp, counts, where, time.perf_counter() - started,
                                 {"tensorflow": tf.__version__, "keras": keras.__version__,
                                  "numpy": np.__version__, "python": platform.python_version()},

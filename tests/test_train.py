@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from mnist_keras import evaluate, train, training
-from mnist_keras.pipeline import evaluation_set
 
 ROOT = Path(__file__).parent.parent
 QUICK = ["--train-images", "5000", "--epochs", "3", "--batch-size", "32", "--warmup-epochs", "1", "--ema", "0.9"]  # a short average for a short run
@@ -50,8 +49,62 @@ def test_best_model_round_trips_with_identical_predictions(quick_run, mnist, tmp
     model = keras.saving.load_model(quick_run / "best.keras")
     model.save(tmp_path / "again.keras")
     again = keras.saving.load_model(tmp_path / "again.keras")
-    batches = evaluation_set(x_test[:2000], y_test[:2000])
-    np.testing.assert_array_equal(model.predict(batches, verbose=0), again.predict(batches, verbose=0))
+    np.testing.assert_array_equal(model.predict(x_test[:2000], verbose=0), again.predict(x_test[:2000], verbose=0))
+
+
+# An interpreter in which this project's packages cannot be imported: what a user who has only
+# Keras and TensorFlow has.
+WITHOUT_THIS_PACKAGE = """
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("mnist_keras", "bp_excel"):
+            raise ImportError(name + " is not installed here")
+sys.meta_path.insert(0, Absent())
+"""
+
+
+def test_saved_models_load_without_this_package_and_take_raw_pixels(quick_run, mnist, tmp_path):
+    _, (x_test, y_test) = mnist
+    np.save(tmp_path / "pixels.npy", x_test)  # raw uint8, (10000, 28, 28)
+    script = WITHOUT_THIS_PACKAGE + f"""
+import numpy as np, keras
+pixels = np.load({str(tmp_path / "pixels.npy")!r})
+for name in ("best.keras", "final.keras"):
+    model = keras.models.load_model({str(quick_run)!r} + "/" + name)
+    digits = model.predict(pixels, batch_size=1000, verbose=0).argmax(axis=1)
+    np.save({str(tmp_path)!r} + "/" + name + ".npy", digits)
+"""
+    done = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((quick_run / "summary.json").read_text())
+    best = np.load(tmp_path / "best.keras.npy")
+    assert (best == y_test).mean() == pytest.approx(summary["best_model_test_accuracy"], abs=2e-4)
+    final = np.load(tmp_path / "final.keras.npy")
+    assert (final == y_test).mean() == pytest.approx(summary["final_accuracy"], abs=2e-4)
+
+
+def test_the_exported_savedmodel_predicts_the_same_digits(quick_run, mnist):
+    import tensorflow as tf
+
+    _, (x_test, _) = mnist
+    pixels = x_test[:2000].astype(np.float32)
+    exported = tf.saved_model.load(str(quick_run / "best_savedmodel"))  # kept: its variables live in it
+    served = exported.serve(tf.constant(pixels)).numpy()
+    model = keras.saving.load_model(quick_run / "best.keras")
+    np.testing.assert_array_equal(served.argmax(axis=1), model.predict(pixels, verbose=0).argmax(axis=1))
+
+
+def test_evaluate_reads_a_model_saved_before_the_scaling_moved_into_it(tmp_path, capsys, mnist):
+    from mnist_keras.model import build_model
+
+    old = build_model()  # the fused BatchNorm subclass, normalized input: what runs saved before
+    old.compile(loss="categorical_crossentropy")
+    old.save(tmp_path / "old.keras")
+    code, out = run(evaluate, [str(tmp_path / "old.keras"), "--out", str(tmp_path / "eval")], capsys)
+    assert code == 0 and "test accuracy" in out.out
+    assert (tmp_path / "eval" / "confusion.png").stat().st_size > 0
 
 
 def test_evaluate_reports_the_best_models_accuracy(quick_run, capsys):

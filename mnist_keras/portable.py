@@ -1,0 +1,56 @@
+"""What a run saves: standard Keras models that take raw pixels, so that `keras.models.load_model`
+works anywhere Keras is installed, without this package.
+
+Training uses the fused BatchNormalization subclass and normalized images; the saved model is the
+same layers with Keras's own BatchNormalization and the trained weights, behind a Rescaling layer
+from 0-255 pixels to the normalization training used. It takes images shaped (N, 28, 28), as
+keras.datasets.mnist gives them (Keras 3.15's predict() adds no missing channel axis and drops
+none, so the model declares the common layout and adds the axis itself).
+"""
+import math
+
+import keras
+
+from bp_excel.common import write_atomically
+
+from .model import INPUT_SHAPE, build_model
+from .pipeline import PIXEL_MEAN, PIXEL_STD
+
+
+def portable_model(trained, name, dropout, dropout_kind):
+    """A standard-Keras copy of a trained model (built by build_model(name, ...)) that takes raw pixels."""
+    core = build_model(name, dropout, dropout_kind, fused_batchnorm=False)
+    core.set_weights(trained.get_weights())
+    pixels = keras.Input(INPUT_SHAPE[:2], name="pixels")
+    channel = keras.layers.Reshape(INPUT_SHAPE, name="add_channel_axis")(pixels)
+    # (x / 255 - mean) / std, the normalization the model was trained on.
+    normalized = keras.layers.Rescaling(1 / (255 * PIXEL_STD), offset=-PIXEL_MEAN / PIXEL_STD,
+                                        name="normalize")(channel)
+    return keras.Model(pixels, core(normalized), name=f"{core.name}_pixels")
+
+
+def takes_raw_pixels(model):
+    """True for models saved by this module; False for runs saved before it (normalized input)."""
+    return any(isinstance(layer, keras.layers.Rescaling) for layer in model.layers)
+
+
+def save(model, path):
+    write_atomically(path, model.save)
+
+
+class SaveModels(keras.callbacks.Callback):
+    """Saves the validated model of every epoch as final.keras, and of every epoch better than all
+    before it (val_accuracy, above best_so_far) as best.keras, both portable. Placed after
+    SwapEMAWeights, it saves the weights that validation saw."""
+
+    def __init__(self, run_dir, hp, best_so_far=None):
+        super().__init__()
+        self.run_dir, self.hp = run_dir, hp
+        self.best = -math.inf if best_so_far is None else best_so_far
+
+    def on_epoch_end(self, epoch, logs=None):
+        portable = portable_model(self.model, self.hp.model, self.hp.dropout, self.hp.dropout_kind)
+        save(portable, self.run_dir / "final.keras")
+        if logs["val_accuracy"] > self.best:
+            self.best = logs["val_accuracy"]
+            save(portable, self.run_dir / "best.keras")
