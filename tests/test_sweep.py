@@ -52,7 +52,10 @@ def test_combinations_vary_the_seed_fastest():
 
 
 def _trials(url):
-    return optuna.load_study(study_name="tiny", storage=url).get_trials(deepcopy=False)
+    try:
+        return optuna.load_study(study_name="tiny", storage=url).get_trials(deepcopy=False)
+    except KeyError:  # the sweep has made the database file but not the study in it yet
+        return []
 
 
 def _wait_for(condition, process, what, timeout=600):
@@ -75,6 +78,7 @@ def test_a_killed_sweep_resumes_and_runs_every_trial_exactly_once(tmp_path, mnis
     first = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     try:
+        # The file first: the test must not create the database the sweep is creating.
         _wait_for(lambda: (tmp_path / "tiny" / "study.db").exists()
                   and sum(t.state == TrialState.RUNNING for t in _trials(url)) == 2, first, "two running trials")
         os.kill(_workers(first.pid)[0], signal.SIGKILL)  # one worker dies mid-trial
