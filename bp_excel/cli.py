@@ -7,7 +7,6 @@ from pathlib import Path
 
 from . import engines, layout, reference, settings, xlsx
 from .common import Parser, UsageError, command
-from .network import train
 from .plots import save_plots
 from .render import render
 from .verify import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, check
@@ -73,8 +72,9 @@ def run_build(args):
     given.update({key: getattr(args, key) for key in settings.KEYS if getattr(args, key) is not None})
     config = settings.resolve(given)
     sheets = {layout.sheet_name(lr): lr for lr in config.learning_rates}
-    expected = reference.expected_cells(config.network, sheets, config.iterations)
-    curves = {lr: train(config.network, lr, config.iterations)["E_total"] for lr in config.learning_rates}
+    tables = reference.trained(config.network, sheets, config.iterations)
+    expected = reference.expected_cells(config.network, sheets, config.iterations, tables=tables)
+    curves = {lr: tables[sheet]["E_total"] for sheet, lr in sheets.items()}
     try:
         config.out.parent.mkdir(parents=True, exist_ok=True)
         xlsx.save(build(config), config.out,

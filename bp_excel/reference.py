@@ -75,10 +75,17 @@ def _learning_rate_sheet(network, table, iterations):
     return cells
 
 
-def expected_cells(network, learning_rates, iterations, step=start_here.DEFAULT_STEP):
-    """{sheet: {cell: Expected}} of every formula in the workbook. learning_rates: {sheet: rate}."""
+def trained(network, learning_rates, iterations):
+    """{sheet: train()'s rows} for learning_rates {sheet: rate}, each checked to be computable."""
     tables = {sheet: train(network, lr, iterations) for sheet, lr in learning_rates.items()}
     check_computable(tables)
+    return tables
+
+
+def expected_cells(network, learning_rates, iterations, step=start_here.DEFAULT_STEP, tables=None):
+    """{sheet: {cell: Expected}} of every formula in the workbook. learning_rates: {sheet: rate};
+    tables: trained(network, learning_rates, iterations), where the caller has them already."""
+    tables = tables or trained(network, learning_rates, iterations)
     first_sheet = next(iter(learning_rates))
     out = {start_here.SHEET: _start_here(network, learning_rates, step, tables, first_sheet),
            summary.SHEET: {}}

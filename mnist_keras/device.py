@@ -79,7 +79,7 @@ def describe():
         if gpus:
             return f"GPU: {tf.config.experimental.get_device_details(gpus[0]).get('device_name', gpus[0].name)}"
         return f"CPU: {platform.machine()}, {os.cpu_count()} cores, {cpu_isa()}, {tensorflow_cpu_kernels()}"
-    return f"{keras.backend.backend()} backend: {_other_backend_device(backend)}"
+    return f"{backend} backend: {_other_backend_device(backend)}"
 
 
 def _other_backend_device(backend):

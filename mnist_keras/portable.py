@@ -48,9 +48,13 @@ class SaveModels(keras.callbacks.Callback):
         self.run_dir, self.hp = run_dir, hp
         self.best = -math.inf if best_so_far is None else best_so_far
 
+    def on_train_begin(self, logs=None):
+        self.portable = portable_model(self.model, self.hp.model, self.hp.dropout, self.hp.dropout_kind)
+
     def on_epoch_end(self, epoch, logs=None):
-        portable = portable_model(self.model, self.hp.model, self.hp.dropout, self.hp.dropout_kind)
-        save(portable, self.run_dir / "final.keras")
+        # The preprocessing layers hold no weights: the portable model's list is the trained one's.
+        self.portable.set_weights(self.model.get_weights())
+        save(self.portable, self.run_dir / "final.keras")
         if logs["val_accuracy"] > self.best:
             self.best = logs["val_accuracy"]
-            save(portable, self.run_dir / "best.keras")
+            save(self.portable, self.run_dir / "best.keras")

@@ -8,9 +8,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import data, device, pipeline, portable, reports, runs
 from bp_excel.common import UsageError
 
+from . import data, device, pipeline, portable, reports, runs
 from .config import TARGET_ACCURACY
 from .evaluate import predict_and_plot
 from .model import build_model, parameter_counts
