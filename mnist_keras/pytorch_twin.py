@@ -25,8 +25,9 @@ def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparame
             layers.append(nn.MaxPool2d(2))
             continue
         filters, kernel, bias = spec
-        layers += [nn.Conv2d(channels, filters, kernel, bias=bias), nn.BatchNorm2d(filters), nn.ReLU(),
-                   DROPOUT_KINDS[dropout_kind](dropout)]
+        layers += [nn.Conv2d(channels, filters, kernel, bias=bias), nn.BatchNorm2d(filters), nn.ReLU()]
+        if dropout:
+            layers.append(DROPOUT_KINDS[dropout_kind](dropout))
         channels = filters
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, CLASSES)]
     return nn.Sequential(*layers)

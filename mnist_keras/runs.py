@@ -3,6 +3,7 @@ import dataclasses
 import json
 
 from bp_excel.common import UsageError
+from .model import MODELS
 from .reports import read_history, write_json
 
 SETTINGS = "settings.json"
@@ -12,8 +13,9 @@ def prepare(run_dir, hp, train_images, data_path):
     """Make run_dir ready to train in. Returns the best validation accuracy of the epochs a
     killed run already finished, so that its best model is only replaced by a better one
     (None for a fresh run)."""
-    settings = json.loads(json.dumps({**dataclasses.asdict(hp), "train_images": train_images,
-                                      "data": str(data_path) if data_path else None}))
+    # The layer list too: a killed run of an older version's architecture cannot go on in this one.
+    settings = json.loads(json.dumps({**dataclasses.asdict(hp), "layers": MODELS[hp.model],
+                                      "train_images": train_images, "data": str(data_path) if data_path else None}))
     run_dir.mkdir(parents=True, exist_ok=True)
     history = run_dir / "history.csv"
     if not (run_dir / "backup").exists():  # a fresh run, not the resumption of a killed one
@@ -23,6 +25,9 @@ def prepare(run_dir, hp, train_images, data_path):
     if (run_dir / SETTINGS).exists():  # runs from before settings were saved resume unchecked
         saved = json.loads((run_dir / SETTINGS).read_text())
         changed = next((key for key in settings if saved.get(key) != settings[key]), None)
+        if changed and changed not in saved:
+            raise UsageError(f"{run_dir} holds a killed run of an older version of this trainer (it recorded no "
+                             f"{changed}): give another --name")
         if changed:
             raise UsageError(f"{run_dir} holds a killed run with {changed} = {saved.get(changed)!r}, not "
                              f"{settings[changed]!r}: resume it with its settings, or give another --name")

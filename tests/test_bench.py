@@ -14,8 +14,10 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters():
     twin = pytorch_twin.build("seed")
     assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model("seed"))["trainable"] == 14_402
     kinds = [type(layer).__name__ for layer in twin]
-    assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == kinds.count("Dropout2d") == 6
-    assert kinds.count("MaxPool2d") == 2 and kinds[-1] == "Linear"
+    assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == 7 and kinds.count("MaxPool2d") == 1
+    assert kinds[-1] == "Linear" and "Dropout2d" not in kinds  # the seed recipe's dropout is 0
+    with_dropout = [type(layer).__name__ for layer in pytorch_twin.build("seed", dropout=0.1)]
+    assert with_dropout.count("Dropout2d") == 7
     assert twin(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
 
 
@@ -31,7 +33,7 @@ def test_the_twins_augmentation_moves_pixels_and_fills_with_black():
 def test_training_flops_counted_from_the_architecture():
     # Multiply-adds per image of each layer of the seed model, by hand: output pixels x filters x kernel.
     macs = (26 * 26 * 8 * 9 * 1 + 24 * 24 * 8 * 9 * 8 + 22 * 22 * 16 * 9 * 8
-            + 9 * 9 * 16 * 9 * 16 + 9 * 9 * 32 * 16 + 7 * 7 * 32 * 9 * 32 + 32 * 10)
+            + 11 * 11 * 16 * 16 + 9 * 9 * 16 * 9 * 16 + 7 * 7 * 24 * 9 * 16 + 5 * 5 * 28 * 9 * 24 + 28 * 10)
     assert bench.epoch_flops() == 3 * 2 * macs * 60_000
 
 

@@ -147,6 +147,23 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, mnist):
     assert best.read_bytes() == best_bytes  # no later epoch beat the killed run's best
 
 
+def test_a_killed_run_of_another_architecture_is_not_resumed(tmp_path):
+    from bp_excel.common import UsageError
+    from mnist_keras import runs
+    from mnist_keras.config import recipe
+
+    hp = recipe()
+    assert runs.prepare(tmp_path, hp, None, None) is None  # fresh: writes settings.json
+    settings = json.loads((tmp_path / runs.SETTINGS).read_text())
+    (tmp_path / "backup").mkdir()  # as a killed run leaves it
+    assert runs.prepare(tmp_path, hp, None, None) is None  # same settings: resumes (no epoch finished)
+    for older in ({**settings, "layers": [[8, 3, True], "pool"]},
+                  {key: value for key, value in settings.items() if key != "layers"}):
+        (tmp_path / runs.SETTINGS).write_text(json.dumps(older))
+        with pytest.raises(UsageError, match="layers|older version"):
+            runs.prepare(tmp_path, hp, None, None)
+
+
 def assert_one_line_error(code, err, fragment):
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and fragment in err, err
