@@ -76,7 +76,7 @@ def test_bad_flags(capsys, argv, fragment):
     assert exit.value.code == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
 
 
-def test_the_profile_names_the_convolutions_and_dropouts_ops(mnist, capsys):
+def test_the_profile_names_the_convolution_and_batchnorm_ops(mnist, capsys):
     from mnist_keras import profile
 
     times = profile.op_times("keras-tf", steps=3)
