@@ -15,7 +15,8 @@ def prepare(run_dir, hp, train_images, data_path):
     (None for a fresh run)."""
     # The layer list too: a killed run of an older version's architecture cannot go on in this one.
     settings = json.loads(json.dumps({**dataclasses.asdict(hp), "layers": MODELS[hp.model],
-                                      "train_images": train_images, "data": str(data_path) if data_path else None}))
+                                      "train_images": train_images,
+                                      "data": str(data_path) if data_path else None}))
     run_dir.mkdir(parents=True, exist_ok=True)
     history = run_dir / "history.csv"
     if not (run_dir / "backup").exists():  # a fresh run, not the resumption of a killed one
