@@ -3,6 +3,7 @@ import collections
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -51,11 +52,22 @@ def test_combinations_vary_the_seed_fastest():
     assert sweep.run_name({"lr": "0.05", "shift": "1", "seed": 3}) == "lr0.05-shift1-seed3"
 
 
-def _trials(url):
+def _study_exists(db):
+    """Read-only: the sweep has finished making the database's tables and the study in them.
+    Opening it with Optuna before then would create the tables too, racing the sweep."""
+    if not db.exists():
+        return False
+    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return optuna.load_study(study_name="tiny", storage=url).get_trials(deepcopy=False)
-    except KeyError:  # the sweep has made the database file but not the study in it yet
-        return []
+        return connection.execute("SELECT count(*) FROM studies WHERE study_name = 'tiny'").fetchone()[0] > 0
+    except sqlite3.OperationalError:  # no such table yet
+        return False
+    finally:
+        connection.close()
+
+
+def _trials(url):
+    return optuna.load_study(study_name="tiny", storage=url).get_trials(deepcopy=False)
 
 
 def _wait_for(condition, process, what, timeout=600):
@@ -78,8 +90,7 @@ def test_a_killed_sweep_resumes_and_runs_every_trial_exactly_once(tmp_path, mnis
     first = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     try:
-        # The file first: the test must not create the database the sweep is creating.
-        _wait_for(lambda: (tmp_path / "tiny" / "study.db").exists()
+        _wait_for(lambda: _study_exists(tmp_path / "tiny" / "study.db")
                   and sum(t.state == TrialState.RUNNING for t in _trials(url)) == 2, first, "two running trials")
         os.kill(_workers(first.pid)[0], signal.SIGKILL)  # one worker dies mid-trial
         _wait_for(lambda: any(t.state == TrialState.COMPLETE for t in _trials(url)), first, "a finished trial")
