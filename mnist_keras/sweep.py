@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bp_excel.common import Parser, UsageError, command, positive
 
-from . import train
+from . import device, train
 
 DEFAULT_HEARTBEAT_S = 60
 SWEEP_ONLY = {"seed", "name", "out", "dry_run"}  # trainer options the sweep sets itself
@@ -164,6 +164,10 @@ def work(url, heartbeat, name, space, study_dir, fixed):
     """Take queued trials until none is queued or running; retry trials whose worker died."""
     import optuna
     from optuna.trial import TrialState
+
+    # Loading TensorFlow holds the GIL for seconds, which would starve the heartbeat thread of a
+    # trial already taken: another worker would then deem it stale and run its retry alongside it.
+    device.load_tensorflow()
 
     study = optuna.load_study(study_name=name, storage=_storage(url, heartbeat))
     objective = _objective(space, study_dir, fixed)

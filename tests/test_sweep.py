@@ -85,7 +85,7 @@ def _workers(pid):
 
 def test_a_killed_sweep_resumes_and_runs_every_trial_exactly_once(tmp_path, mnist):
     argv = [sys.executable, "-m", "mnist_keras.sweep", "--seeds", "1-2", "--set", "lr=0.05,0.1", "--workers", "2",
-            "--heartbeat", "2", "--study", "tiny", "--out", str(tmp_path), *TINY]
+            "--heartbeat", "5", "--study", "tiny", "--out", str(tmp_path), *TINY]
     url = sweep.default_storage(tmp_path, "tiny")
     first = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
