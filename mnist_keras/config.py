@@ -2,6 +2,7 @@
 from dataclasses import dataclass, replace
 
 TARGET_ACCURACY = 0.994  # the validation accuracy every report measures runs against
+EMA_WARMUP = 10  # the weights' average has momentum min(ema, (1 + step) / (EMA_WARMUP + step))
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Hyperparameters:
     warmup_epochs: float = 3.0
     weight_decay: float = 5e-4  # decoupled, per step, scaled by the learning rate
     label_smoothing: float = 0.0  # share of each target spread evenly over the 10 classes
-    ema: float = 0.999  # momentum of the weights' moving average used for validation and checkpoints; 0: off
+    ema: float = 0.999  # final momentum of the weights' moving average (validation, checkpoints); 0: off
     dropout: float = 0.0  # after every convolution; 0: no dropout layers
     dropout_kind: str = "spatial"  # "spatial": whole feature maps; "element": single activations
     rotation_degrees: float = 0.0  # random rotation of training images, +-

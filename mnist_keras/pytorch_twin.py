@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .config import Hyperparameters
+from .config import EMA_WARMUP, Hyperparameters
 from .model import CLASSES, MODELS
 
 
@@ -62,10 +62,15 @@ class Trainer:
         self.forward = torch.compile(self.model) if compiled else self.model
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=hp.learning_rate, momentum=hp.momentum,
                                          nesterov=True, weight_decay=hp.weight_decay)
-        self.average = (torch.optim.swa_utils.AveragedModel(
-            self.model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(hp.ema))
-            if hp.ema else None)
+        self.average = (torch.optim.swa_utils.AveragedModel(self.model, multi_avg_fn=self.warmed_up_ema)
+                        if hp.ema else None)
         self.model.train()
+
+    def warmed_up_ema(self, averaged, current, steps):
+        """The Keras trainer's average (training.WarmUpEMA): momentum min(ema, (1 + t) / (EMA_WARMUP + t))."""
+        t = int(steps)
+        momentum = min(self.hp.ema, (1 + t) / (EMA_WARMUP + t))
+        torch.optim.swa_utils.get_ema_multi_avg_fn(momentum)(averaged, current, steps)
 
     def step(self, images, labels):
         if self.hp.rotation_degrees or self.hp.zoom or self.hp.shift_pixels:
