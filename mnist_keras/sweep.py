@@ -5,9 +5,11 @@ its usual run folder under OUT/STUDY/. The study lives in an Optuna RDB storage 
 study's folder by default; any SQLAlchemy URL, e.g. PostgreSQL, for workers on several machines).
 Every combination is queued once when the study is created; workers take them one at a time.
 A worker that dies stops sending its heartbeat: after the grace period Optuna fails its trial
-and queues it again, and the run folder's backup resumes the half-run training.
+and queues it again (the sweep does the same for a trial whose worker died before its first
+heartbeat), and the run folder's backup resumes the half-run training.
 """
 import argparse
+import datetime
 import itertools
 import json
 import multiprocessing
@@ -97,15 +99,23 @@ def run_name(params):
     return "-".join([f"{key}{value}" for key, value in params.items() if key != "seed"] + [f"seed{params['seed']}"])
 
 
+def _retry(study, failed_trial):
+    """Queue a failed trial again, with the same parameters."""
+    import optuna
+
+    with warnings.catch_warnings():  # "experimental" since Optuna 2.8
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.RetryHeartbeatStaleTrialCallback()(study, failed_trial)
+
+
 def _storage(url, heartbeat):
     import optuna
 
     try:
-        with warnings.catch_warnings():  # the heartbeat and its retry are "experimental" since Optuna 2.8
+        with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.8
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
-                url, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
-                heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback())
+            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
+                                              heartbeat_stale_trial_callback=_retry)
     except Exception as e:  # SQLAlchemy's errors for a bad URL or an unreachable server have no common base
         raise UsageError(f"cannot open the study's storage {url}: {str(e).splitlines()[0]}")
 
@@ -160,6 +170,23 @@ def _objective(space, study_dir, fixed):
     return objective
 
 
+def retry_unstarted(study, grace_s):
+    """Fail and queue again the running trials whose objective has not begun (no "run" attribute)
+    grace_s after a worker took them. Optuna's heartbeat fails only trials that sent one: a worker
+    killed between taking a trial and its first heartbeat left it running for ever."""
+    from optuna.trial import TrialState
+
+    now = datetime.datetime.now()  # Optuna's own clock for datetime_start
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if "run" in trial.user_attrs or (now - trial.datetime_start).total_seconds() < grace_s:
+            continue
+        try:
+            study.tell(trial.number, state=TrialState.FAIL)
+        except (ValueError, RuntimeError):  # another worker failed or finished it first
+            continue
+        _retry(study, next(t for t in study.get_trials(deepcopy=False) if t.number == trial.number))
+
+
 def work(url, heartbeat, name, space, study_dir, fixed):
     """Take queued trials until none is queued or running; retry trials whose worker died."""
     import optuna
@@ -179,6 +206,7 @@ def work(url, heartbeat, name, space, study_dir, fixed):
         elif TrialState.RUNNING in states:  # another worker's, or a dead worker's not yet stale
             time.sleep(heartbeat / 2)
             optuna.storages.fail_stale_trials(study)
+            retry_unstarted(study, grace_s=2 * heartbeat)
         else:
             return
 

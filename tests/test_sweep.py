@@ -52,6 +52,22 @@ def test_combinations_vary_the_seed_fastest():
     assert sweep.run_name({"lr": "0.05", "shift": "1", "seed": 3}) == "lr0.05-shift1-seed3"
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
+def test_a_trial_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_again(tmp_path):
+    (tmp_path / "s").mkdir()
+    storage = sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=60)
+    trials = sweep.combinations([1, 2, 3], [])
+    study = sweep.create_or_load(storage, "s", trials)
+    dead, alive = study.ask(), study.ask()  # taken (running), and no heartbeat ever sent
+    alive.set_user_attr("run", "its run folder")  # its objective began
+    sweep.retry_unstarted(study, grace_s=3600)
+    assert [t.state for t in study.get_trials()] == [TrialState.RUNNING] * 2 + [TrialState.WAITING]
+    sweep.retry_unstarted(study, grace_s=0)
+    states = [t.state for t in study.get_trials()]
+    assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING, TrialState.WAITING]
+    assert study.get_trials()[3].system_attrs["fixed_params"] == trials[dead.number]
+
+
 def _study_exists(db):
     """Read-only: the sweep has finished making the database's tables and the study in them.
     Opening it with Optuna before then would create the tables too, racing the sweep."""
