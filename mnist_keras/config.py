@@ -9,10 +9,10 @@ EMA_WARMUP = 10  # the weights' average has momentum min(ema, (1 + step) / (EMA_
 class Hyperparameters:
     model: str = "seed"
     epochs: int = 20
-    batch_size: int = 128  # images per step
+    batch_size: int = 256  # images per step
     optimizer: str = "sgd"  # "sgd": SGD with Nesterov momentum; or "adamw"
     momentum: float = 0.9  # SGD's momentum, AdamW's beta_1
-    learning_rate: float = 0.1  # the peak of the one-cycle schedule
+    learning_rate: float = 0.2  # the peak of the one-cycle schedule
     schedule: str = "onecycle"  # linear warm-up to the peak, cosine decay to ~0; or "constant"
     warmup_epochs: float = 3.0
     weight_decay: float = 5e-4  # decoupled, per step, scaled by the learning rate

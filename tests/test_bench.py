@@ -45,7 +45,7 @@ def test_a_short_interleaved_run_compares_keras_with_pytorch(tmp_path, capsys, m
     assert [c["name"] for c in results["configs"]] == ["keras-tf", "pytorch"]
     keras_tf, pytorch = results["configs"]
     assert len(keras_tf["window_s"]) == 2 and all(t > 0 for t in keras_tf["window_s"])
-    assert keras_tf["images_per_window"] == 4 * 128
+    assert keras_tf["images_per_window"] == 4 * 256  # the default batch
     assert results["pytorch_epoch_s"] == results["best_pytorch_epoch_s"] == pytorch["epoch_s"]
     assert results["best_ratio"] == results["default_ratio"] == pytest.approx(keras_tf["epoch_s"] / pytorch["epoch_s"])
     assert "oneDNN kernels" in results["device"] and results["isa"] == "native"
