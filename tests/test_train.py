@@ -116,7 +116,7 @@ def test_evaluate_reports_the_best_models_accuracy(quick_run, capsys):
 
 
 def test_a_killed_run_resumes_where_it_stopped(tmp_path, mnist):
-    argv = [sys.executable, "-m", "mnist_keras.train", *QUICK, "--epochs", "3", "--out", str(tmp_path),
+    argv = [sys.executable, "-m", "mnist_keras.train", *QUICK, "--epochs", "3", "--lr", "0.1", "--out", str(tmp_path),
             "--name", "killed"]
     history = tmp_path / "killed" / "history.csv"
     first = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
