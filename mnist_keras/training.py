@@ -50,7 +50,7 @@ def learning_rate(hp, steps_per_epoch):
 
 
 class WarmUpEMA:
-    """Optimizer mixin: the weights' moving average has momentum min(ema, (1 + t) / (10 + t)) at
+    """Optimizer mixin: the weights' moving average has momentum min(ema, (1 + t) / (EMA_WARMUP + t)) at
     step t, as TensorFlow's ExponentialMovingAverage with num_updates. Keras's fixed momentum keeps
     the first step's barely trained weights in the average for thousands of steps (0.999: a third
     of them after 1,000), so validation, which sees the average, lagged the training by 4-5 epochs."""
