@@ -31,15 +31,23 @@ def positive(kind):
 
 
 def command(prog):
-    """Decorates main(argv=None) -> exit status: a UsageError becomes one line on stderr, status 2."""
+    """Decorates main(argv=None) -> exit status: a UsageError becomes one line on stderr, status 2;
+    a reader that closed stdout early (`| head`) ends the command quietly, status 1."""
     def decorate(main):
         @functools.wraps(main)
         def run(argv=None):
             try:
-                return main(argv)
+                status = main(argv)
+                sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+                return status
             except UsageError as e:
                 print(f"{prog}: error: {e}", file=sys.stderr)
                 return 2
+            except BrokenPipeError:
+                # Python's documented remedy: point stdout at devnull so that the flush at exit
+                # does not raise again.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 1
         return run
     return decorate
 

@@ -1,5 +1,7 @@
 """The results table is made from the summary files runs wrote."""
 import json
+import subprocess
+import sys
 
 from mnist_keras import results
 
@@ -54,3 +56,15 @@ def test_a_summary_from_before_the_wall_time_was_recorded(tmp_path, capsys):
     (tmp_path / "s1" / "summary.json").write_text(json.dumps(old))
     assert results.main([str(tmp_path / "s1")]) == 0
     assert "| 99.00 / 99.24 | 3 | 22.0 |" in capsys.readouterr().out
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`python -m mnist_keras.results ... | head -1`: the pipe closes before the table is written."""
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "summary.json").write_text(json.dumps(summary(1, [0.99, 0.993, 0.9941])))
+    process = subprocess.Popen([sys.executable, "-m", "mnist_keras.results", str(tmp_path / "s1")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # before the interpreter has even imported the module
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1
+    assert stderr == ""
