@@ -253,3 +253,27 @@ def test_the_weights_average_starts_short_and_lengthens():
         average = momentum * average + (1 - momentum) * (step + 1)
         assert float(optimizer._model_variables_moving_average[0].numpy()) == pytest.approx(average, rel=1e-6)
     assert average > 4  # Keras's own: 1.01
+
+
+def test_the_weight_decay_reads_the_learning_rate_once_per_step():
+    """The same decayed weights as Keras's SGD, with the schedule evaluated once per step for
+    the weight decay instead of once per variable."""
+    class CountingSchedule(keras.optimizers.schedules.LearningRateSchedule):
+        calls = 0
+
+        def __call__(self, step):
+            CountingSchedule.calls += 1
+            return 0.1 + 0.0 * keras.ops.cast(step, "float32")
+
+    def decayed(optimizer_class):
+        variables = [keras.Variable([1.0, -2.0]) for _ in range(6)]
+        optimizer = optimizer_class(CountingSchedule(), momentum=0.9, nesterov=True, weight_decay=5e-4)
+        CountingSchedule.calls = 0
+        optimizer.apply([keras.ops.zeros(2) for _ in variables], variables)
+        return [v.numpy().tolist() for v in variables], CountingSchedule.calls
+
+    ours, ours_calls = decayed(training.SGD)
+    kerass, kerass_calls = decayed(keras.optimizers.SGD)
+    assert sum(ours, []) == pytest.approx(sum(kerass, []), rel=1e-6)
+    assert ours[0][0] == pytest.approx(1 - 0.1 * 5e-4)
+    assert kerass_calls >= 6 and ours_calls <= 2
