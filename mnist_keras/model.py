@@ -20,12 +20,16 @@ from .config import Hyperparameters
 
 INPUT_SHAPE = (28, 28, 1)
 CLASSES = 10
-# (filters, kernel size, bias) of each unpadded convolution; "pool" after each block.
+# (filters, kernel size, bias) of each unpadded convolution; ("separable", filters) of each unpadded
+# depthwise-separable 3x3 one (SeparableConv2D: a 3x3 filter per channel, then a 1x1 convolution
+# across channels, no bias); "pool" after each block.
 SEED_LAYERS = [(8, 3, True), (8, 3, True), (16, 3, False), "pool",
                (16, 1, False), (16, 3, False), (24, 3, False), (28, 3, False)]
-# --model compact: at most 8,000 trainable parameters (7,962): the seed model's shape narrowed.
-COMPACT_LAYERS = [(8, 3, True), (8, 3, True), (12, 3, False), "pool",
-                  (12, 1, False), (12, 3, False), (16, 3, False), (20, 3, False)]
+# --model compact: at most 8,000 trainable parameters (7,954). Separable convolutions buy it widths
+# of 24-40 where plain ones allowed 8-20: the same receptive field (20 pixels) and about the same
+# arithmetic, more features; its training accuracy rose from 99.6% to 99.7% (docs/recipe-search.md).
+COMPACT_LAYERS = [(16, 3, True), ("separable", 24), ("separable", 32), "pool",
+                  ("separable", 40), ("separable", 40), ("separable", 40)]
 # --model tiny: at most 5,000 (4,896): the earlier compact model's shape, narrowed.
 TINY_LAYERS = [(6, 3, False), (10, 3, False), (12, 3, False), "pool",
                (8, 1, False), (10, 3, False), (12, 3, False), (10, 3, False)]
@@ -71,8 +75,11 @@ def build_model(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyper
         if spec == "pool":
             x = layers.MaxPooling2D(2)(x)
             continue
-        filters, kernel, bias = spec
-        x = layers.Conv2D(filters, kernel, use_bias=bias)(x)
+        if spec[0] == "separable":
+            x = layers.SeparableConv2D(spec[1], 3, use_bias=False)(x)
+        else:
+            filters, kernel, bias = spec
+            x = layers.Conv2D(filters, kernel, use_bias=bias)(x)
         x = (BatchNormalization if fused_batchnorm else layers.BatchNormalization)()(x)
         x = layers.ReLU()(x)
         if dropout:

@@ -24,8 +24,14 @@ def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparame
         if spec == "pool":
             layers.append(nn.MaxPool2d(2))
             continue
-        filters, kernel, bias = spec
-        layers += [nn.Conv2d(channels, filters, kernel, bias=bias), nn.BatchNorm2d(filters), nn.ReLU()]
+        if spec[0] == "separable":  # Keras's SeparableConv2D: a 3x3 filter per channel, then 1x1
+            filters = spec[1]
+            layers += [nn.Conv2d(channels, channels, 3, groups=channels, bias=False),
+                       nn.Conv2d(channels, filters, 1, bias=False)]
+        else:
+            filters, kernel, bias = spec
+            layers.append(nn.Conv2d(channels, filters, kernel, bias=bias))
+        layers += [nn.BatchNorm2d(filters), nn.ReLU()]
         if dropout:
             layers.append(DROPOUT_KINDS[dropout_kind](dropout))
         channels = filters

@@ -19,6 +19,8 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters():
     with_dropout = [type(layer).__name__ for layer in pytorch_twin.build("seed", dropout=0.1)]
     assert with_dropout.count("Dropout2d") == 7
     assert twin(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+    for name in ("compact", "tiny"):  # the compact model's separable convolutions too
+        assert pytorch_twin.trainable_parameters(pytorch_twin.build(name)) == parameter_counts(build_model(name))["trainable"]
 
 
 def test_the_twins_augmentation_moves_pixels_and_fills_with_black():

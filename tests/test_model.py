@@ -109,5 +109,11 @@ def test_every_model_has_a_recipe_and_the_compact_one_is_small():
 
     assert set(MODEL_RECIPES) == set(MODELS)
     assert parameter_counts(build_model("compact"))["trainable"] <= 8_000
+    # Counted by hand: a 3x3 convolution 1->16 with bias; separable 3x3 16->24, 24->32, 32->40,
+    # 40->40, 40->40 (9 per input channel, then inputs x outputs); BatchNorm's gamma and beta on
+    # each; the dense layer 40->10.
+    convolutions = (9 * 16 + 16) + sum(9 * i + i * o for i, o in [(16, 24), (24, 32), (32, 40), (40, 40), (40, 40)])
+    batchnorm = 2 * (16 + 24 + 32 + 40 + 40 + 40)
+    assert parameter_counts(build_model("compact"))["trainable"] == convolutions + batchnorm + 40 * 10 + 10
     assert parameter_counts(build_model("tiny"))["trainable"] <= 5_000
     assert recipe("compact").epochs <= 15 and recipe("tiny").epochs <= 15 and recipe("compact", epochs=3).epochs == 3

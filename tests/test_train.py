@@ -64,21 +64,31 @@ sys.meta_path.insert(0, Absent())
 """
 
 
-def test_saved_models_load_without_this_package_and_take_raw_pixels(quick_run, mnist, tmp_path):
+@pytest.fixture(scope="module")
+def compact_run(tmp_path_factory, mnist):
+    """The compact model, whose separable convolutions must load without this package too."""
+    out = tmp_path_factory.mktemp("runs")
+    assert train.main([*QUICK, "--model", "compact", "--out", str(out), "--name", "compact"]) == 0
+    return out / "compact"
+
+
+@pytest.mark.parametrize("run_fixture", ["quick_run", "compact_run"])
+def test_saved_models_load_without_this_package_and_take_raw_pixels(run_fixture, request, mnist, tmp_path):
+    run_dir = request.getfixturevalue(run_fixture)
     _, (x_test, y_test) = mnist
     np.save(tmp_path / "pixels.npy", x_test)  # raw uint8, (10000, 28, 28)
     script = WITHOUT_THIS_PACKAGE + f"""
 import numpy as np, keras
 pixels = np.load({str(tmp_path / "pixels.npy")!r})
 for name in ("best.keras", "final.keras"):
-    model = keras.models.load_model({str(quick_run)!r} + "/" + name)
+    model = keras.models.load_model({str(run_dir)!r} + "/" + name)
     digits = model.predict(pixels, batch_size=1000, verbose=0).argmax(axis=1)
     np.save({str(tmp_path)!r} + "/" + name + ".npy", digits)
 """
     done = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    summary = json.loads((quick_run / "summary.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
     best = np.load(tmp_path / "best.keras.npy")
     assert (best == y_test).mean() == pytest.approx(summary["best_model_test_accuracy"], abs=2e-4)
     final = np.load(tmp_path / "final.keras.npy")
