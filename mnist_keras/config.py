@@ -34,7 +34,7 @@ SMALL_MODELS = {"epochs": 15, "batch_size": 128, "learning_rate": 0.1, "warmup_e
 MODEL_RECIPES = {
     "seed": {},
     "compact": SMALL_MODELS,
-    "tiny": {**SMALL_MODELS, "dropout": 0.01},
+    "tiny": SMALL_MODELS,
 }
 
 
