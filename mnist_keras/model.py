@@ -13,6 +13,8 @@ Why this shape: an earlier layout (block 2: 16->16, 1x1 16->32, 32->32, a second
 (a receptive field of 20 pixels instead of 16), and the parameters sit at 9x9 to 5x5, where they
 cost less compute than the wider layer at 7x7 did (docs/recipe-search.md).
 """
+from typing import NamedTuple
+
 import keras
 from keras import layers
 
@@ -34,6 +36,20 @@ COMPACT_LAYERS = [(16, 3, True), ("separable", 24), ("separable", 32), "pool",
 TINY_LAYERS = [(10, 3, True), ("separable", 16), ("separable", 24), "pool",
                ("separable", 32), ("separable", 32), ("separable", 28)]
 MODELS = {"seed": SEED_LAYERS, "compact": COMPACT_LAYERS, "tiny": TINY_LAYERS}
+
+
+class Convolution(NamedTuple):
+    filters: int
+    kernel: int
+    bias: bool
+    separable: bool
+
+
+def convolution(spec):
+    """A layer list's entry other than "pool", read once for every framework that builds it."""
+    if spec[0] == "separable":
+        return Convolution(spec[1], 3, False, True)
+    return Convolution(*spec, separable=False)
 
 
 @keras.saving.register_keras_serializable(package="mnist_keras")
@@ -75,11 +91,9 @@ def build_model(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyper
         if spec == "pool":
             x = layers.MaxPooling2D(2)(x)
             continue
-        if spec[0] == "separable":
-            x = layers.SeparableConv2D(spec[1], 3, use_bias=False)(x)
-        else:
-            filters, kernel, bias = spec
-            x = layers.Conv2D(filters, kernel, use_bias=bias)(x)
+        conv = convolution(spec)
+        kind = layers.SeparableConv2D if conv.separable else layers.Conv2D
+        x = kind(conv.filters, conv.kernel, use_bias=conv.bias)(x)
         x = (BatchNormalization if fused_batchnorm else layers.BatchNormalization)()(x)
         x = layers.ReLU()(x)
         if dropout:

@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import EMA_WARMUP, Hyperparameters
-from .model import CLASSES, MODELS
+from .model import CLASSES, MODELS, convolution
 
 
 DROPOUT_KINDS = {"element": nn.Dropout, "spatial": nn.Dropout2d}
@@ -24,17 +24,16 @@ def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparame
         if spec == "pool":
             layers.append(nn.MaxPool2d(2))
             continue
-        if spec[0] == "separable":  # Keras's SeparableConv2D: a 3x3 filter per channel, then 1x1
-            filters = spec[1]
-            layers += [nn.Conv2d(channels, channels, 3, groups=channels, bias=False),
-                       nn.Conv2d(channels, filters, 1, bias=False)]
+        conv = convolution(spec)
+        if conv.separable:  # Keras's SeparableConv2D: a filter per channel, then 1x1 across channels
+            layers += [nn.Conv2d(channels, channels, conv.kernel, groups=channels, bias=False),
+                       nn.Conv2d(channels, conv.filters, 1, bias=conv.bias)]
         else:
-            filters, kernel, bias = spec
-            layers.append(nn.Conv2d(channels, filters, kernel, bias=bias))
-        layers += [nn.BatchNorm2d(filters), nn.ReLU()]
+            layers.append(nn.Conv2d(channels, conv.filters, conv.kernel, bias=conv.bias))
+        layers += [nn.BatchNorm2d(conv.filters), nn.ReLU()]
         if dropout:
             layers.append(DROPOUT_KINDS[dropout_kind](dropout))
-        channels = filters
+        channels = conv.filters
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, CLASSES)]
     return nn.Sequential(*layers)
 
