@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-# The spreadsheet engines that verify and the tests recalculate in, and poppler's pdftoppm for render.
-DEBIAN_PACKAGES := libreoffice-calc-nogui gnumeric poppler-utils
+# The spreadsheet engines that verify and the tests recalculate in, poppler's pdftoppm for render, and
+# the PostgreSQL server that the tests start for a sweep shared by two machines.
+DEBIAN_PACKAGES := libreoffice-calc-nogui gnumeric poppler-utils postgresql
 
 .PHONY: run test train bench screens engines lock
 
@@ -23,7 +24,8 @@ lock:
 	mv requirements.lock.new requirements.lock
 
 engines:
-	@command -v soffice >/dev/null && command -v ssconvert >/dev/null && command -v pdftoppm >/dev/null || { \
+	@command -v soffice >/dev/null && command -v ssconvert >/dev/null && command -v pdftoppm >/dev/null && \
+	  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); }
 

@@ -16,7 +16,7 @@ def e_total_series(ws, iterations, title):
 
 
 def e_total_chart(title, iterations, log_scale=True, width_cm=13.5, height_cm=8):
-    chart = ScatterChart()
+    chart = ScatterChart(scatterStyle="lineMarker")  # Excel requires the element; openpyxl omits it by default
     chart.title = title
     chart.style = 2
     chart.x_axis.title = "iteration"

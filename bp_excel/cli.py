@@ -1,12 +1,11 @@
 """python -m bp_excel build | verify | render | open"""
 import json
-import math
 import sys
 import zipfile
 from pathlib import Path
 
-from . import engines, layout, reference, settings, xlsx
-from .common import Parser, UsageError, command
+from . import engines, formula, layout, reference, settings, xlsx
+from .common import Parser, UsageError, command, finite, positive
 from .plots import save_plots
 from .render import render
 from .verify import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, check
@@ -24,16 +23,16 @@ def parse_args(argv):
     b = commands.add_parser("build", help="write the workbook and its PNG error curves",
                             description="Write the workbook (one sheet and chart per learning rate, "
                                         "a summary sheet) and PNGs of the E_total curves beside it.")
-    b.add_argument("--lr", type=float, nargs="+", metavar="LR",
+    b.add_argument("--lr", type=finite, nargs="+", metavar="LR",
                    help=f"learning rates, one sheet each (default: {' '.join(f'{x:g}' for x in settings.DEFAULT_LEARNING_RATES)})")
     b.add_argument("--iterations", type=int, metavar="N",
                    help=f"weight updates: rows for iterations 0..N (default {settings.DEFAULT_ITERATIONS}, "
                         f"at most {settings.MAX_ITERATIONS})")
-    b.add_argument("--inputs", type=float, nargs="+", metavar=("I1", "I2"), help="inputs (default 0.05 0.1)")
-    b.add_argument("--targets", type=float, nargs="+", metavar=("T1", "T2"), help="targets (default 0.5 0.5)")
-    b.add_argument("--weights", type=float, nargs="+", metavar="W",
+    b.add_argument("--inputs", type=finite, nargs="+", metavar=("I1", "I2"), help="inputs (default 0.05 0.1)")
+    b.add_argument("--targets", type=finite, nargs="+", metavar=("T1", "T2"), help="targets (default 0.5 0.5)")
+    b.add_argument("--weights", type=finite, nargs="+", metavar="W",
                    help="initial w1..w8 (default 0.15 0.2 0.25 0.3 0.4 0.45 0.5 0.55)")
-    b.add_argument("--biases", type=float, nargs="+", metavar=("B1", "B2"),
+    b.add_argument("--biases", type=finite, nargs="+", metavar=("B1", "B2"),
                    help="hidden and output biases, held fixed (default 0 0)")
     b.add_argument("--out", metavar="PATH", help=f"workbook to write (default {settings.DEFAULT_OUT})")
     b.add_argument("--config", metavar="FILE.toml", help="TOML file with any of the keys: "
@@ -48,7 +47,7 @@ def parse_args(argv):
     v.add_argument("--engine", choices=["auto", "all", *engines.NAMES], default="auto",
                    help="auto: the first found of LibreOffice, Gnumeric, Excel through xlwings; "
                         "all: every one found, each compared with NumPy")
-    v.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+    v.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
                    help=f"give up on an engine that takes longer (default {DEFAULT_TIMEOUT_S})")
     v.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
@@ -59,7 +58,7 @@ def parse_args(argv):
                    help=f"the .xlsx to render (default {settings.DEFAULT_OUT})")
     r.add_argument("--out", default=str(DEFAULT_SCREENS), metavar="FOLDER",
                    help=f"folder for the PNGs (default {DEFAULT_SCREENS})")
-    r.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+    r.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
                    help=f"give up on LibreOffice after this long (default {DEFAULT_TIMEOUT_S})")
 
     o = commands.add_parser("open", help="open the workbook in Excel or LibreOffice")
@@ -72,20 +71,25 @@ def run_build(args):
     given.update({key: getattr(args, key) for key in settings.KEYS if getattr(args, key) is not None})
     config = settings.resolve(given)
     sheets = {layout.sheet_name(lr): lr for lr in config.learning_rates}
-    tables = reference.trained(config.network, sheets, config.iterations)
-    expected = reference.expected_cells(config.network, sheets, config.iterations, tables=tables)
-    curves = {lr: tables[sheet]["E_total"] for sheet, lr in sheets.items()}
+    reference.trained(config.network, sheets, config.iterations)  # a UsageError where a sheet overflows
+    wb = build(config)
+    try:
+        results = formula.evaluate_workbook(wb)
+    except formula.FormulaError as e:
+        raise UsageError(f"the workbook cannot be computed: {e}")
+    column = layout.COLUMN_LETTER["E_total"]
+    curves = {lr: [results[sheet][f"{column}{layout.row_of(k)}"] for k in range(config.iterations + 1)]
+              for sheet, lr in sheets.items()}
     try:
         config.out.parent.mkdir(parents=True, exist_ok=True)
-        xlsx.save(build(config), config.out,
-                  {sheet: {cell: want.value for cell, want in cells.items()} for sheet, cells in expected.items()})
+        xlsx.save(wb, config.out, results)
     except OSError as e:
         raise UsageError(f"cannot write {config.out}: {e.strerror or e}")
     try:
         pngs = save_plots(curves, config.out.with_suffix(""))
     except OSError as e:
         raise UsageError(f"wrote {config.out}, but cannot write its PNGs beside it: {e.strerror or e}")
-    formulas = sum(len(cells) for cells in expected.values())
+    formulas = sum(len(cells) for cells in results.values())
     print(f"wrote {config.out}: {len(config.learning_rates)} learning-rate sheets, "
           f"iterations 0..{config.iterations}, {formulas:,} formulas")
     for lr, e_total in curves.items():
@@ -123,8 +127,6 @@ def _print_table(path, engine, results):
 
 
 def run_verify(args):
-    if not (args.timeout > 0 and math.isfinite(args.timeout)):
-        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     path = _check_workbook_file(args.workbook)
     reports, failures = [], []
     for engine in engines.choose(args.engine):
@@ -145,8 +147,6 @@ def run_verify(args):
 
 
 def run_render(args):
-    if not (args.timeout > 0 and math.isfinite(args.timeout)):
-        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     try:
         paths = render(_check_workbook_file(args.workbook), args.out, args.timeout)
     except OSError as e:

@@ -3,6 +3,7 @@ main() wrapper that reports usage errors, and atomic file writes. bp_excel holds
 is the part installed without extras."""
 import argparse
 import functools
+import math
 import os
 import sys
 import tempfile
@@ -19,10 +20,21 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def finite(text):
+    """An argparse type: a float that is a number (not inf or nan, which float() accepts)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
+    return value
+
+
+finite.__name__ = "float"  # argparse names the kind in "invalid float value"
+
+
 def positive(kind):
-    """An argparse type: a number of the given kind that is > 0."""
+    """An argparse type: a finite number of the given kind that is > 0."""
     def parse(text):
-        value = kind(text)
+        value = finite(text) if kind is float else kind(text)
         if not value > 0:
             raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
         return value

@@ -24,6 +24,8 @@ from . import device, train
 
 DEFAULT_HEARTBEAT_S = 60
 SWEEP_ONLY = {"seed", "name", "out", "dry_run"}  # trainer options the sweep sets itself
+SQLITE_LOCK_TIMEOUT_S = 120
+HEARTBEAT_ATTEMPTS = 30  # a second apart
 
 
 def _trainer_options():
@@ -111,11 +113,29 @@ def _retry(study, failed_trial):
 def _storage(url, heartbeat):
     import optuna
 
+    class Storage(optuna.storages.RDBStorage):
+        """Optuna's RDB storage, with a heartbeat that outlasts a busy database. Optuna records
+        the heartbeat in a thread that ends at its first error: on a busy machine one locked write
+        left a trial with no heartbeat, which no worker ever deemed stale, and the sweep waited for
+        it for ever."""
+
+        def record_heartbeat(self, trial_id):
+            for attempt in range(HEARTBEAT_ATTEMPTS):
+                try:
+                    return super().record_heartbeat(trial_id)
+                except optuna.exceptions.StorageInternalError:
+                    if attempt == HEARTBEAT_ATTEMPTS - 1:
+                        raise
+                    time.sleep(1)
+
+    # SQLite makes a writer wait 5 s for another's lock, then fails it; on a busy machine several
+    # workers' writes take longer than that.
+    engine = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT_S}} if url.startswith("sqlite") else None
     try:
         with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.8
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
-                                              heartbeat_stale_trial_callback=_retry)
+            return Storage(url, engine_kwargs=engine, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
+                           heartbeat_stale_trial_callback=_retry)
     except Exception as e:  # SQLAlchemy's errors for a bad URL or an unreachable server have no common base
         raise UsageError(f"cannot open the study's storage {url}: {str(e).splitlines()[0]}")
 

