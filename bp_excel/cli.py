@@ -1,10 +1,11 @@
-"""python -m bp_excel build | verify | render | open"""
+"""python -m bp_excel build | verify | check | render | open"""
 import json
 import sys
 import zipfile
 from pathlib import Path
 
-from . import engines, formula, layout, reference, settings, xlsx
+from . import engines, formula, layout, reference, settings, tables, xlsx
+from .check import check as check_workbooks, details, summary_line
 from .common import Parser, UsageError, command, finite, positive
 from .plots import save_plots
 from .render import render
@@ -18,7 +19,7 @@ MAX_FAILURES_SHOWN = 20
 
 def parse_args(argv):
     parser = Parser(prog="bp_excel", description="Backpropagation, step by step, in a live Excel workbook.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,verify,render,open}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,verify,check,render,open}")
 
     b = commands.add_parser("build", help="write the workbook and its PNG error curves",
                             description="Write the workbook (one sheet and chart per learning rate, "
@@ -50,6 +51,24 @@ def parse_args(argv):
     v.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
                    help=f"give up on an engine that takes longer (default {DEFAULT_TIMEOUT_S})")
     v.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+
+    c = commands.add_parser("check", help="grade hand-made backpropagation workbooks: where does each go wrong?",
+                            description="Find the backpropagation tables in each workbook, recalculate them in "
+                                        "LibreOffice, and check every column against the seed's equations row by "
+                                        "row and the whole table against the NumPy reference. Exit 0 when every "
+                                        "table is right, 1 when one is wrong, 2 for a file refused or unreadable.")
+    c.add_argument("workbooks", nargs="+", metavar="BOOK.xlsx", help="the workbooks, e.g. submissions/*.xlsx")
+    c.add_argument("--sheet", help="only this sheet")
+    c.add_argument("--header-row", type=positive(int), metavar="N", help="the table's header row, where it is not found")
+    c.add_argument("--map", nargs="+", default=[], metavar="QUANTITY=COLUMN",
+                   help="columns that the headers do not name, e.g. w1=E dE/dw1=X")
+    rate = c.add_mutually_exclusive_group()
+    rate.add_argument("--lr", type=positive(float), help="the learning rate, where the sheet does not say it")
+    rate.add_argument("--lr-cell", metavar="CELL", help="the cell that holds the learning rate, e.g. G1")
+    c.add_argument("--engine", choices=["libreoffice"], default="libreoffice", help="the engine that recalculates")
+    c.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                   help=f"give up on LibreOffice after this long, for all the workbooks (default {DEFAULT_TIMEOUT_S})")
+    c.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
 
     r = commands.add_parser("render", help="PNG pictures of each sheet's first screen (LibreOffice, pdftoppm)",
                             description="Print each sheet's first screen (the start-here sheet whole) to PDF with "
@@ -146,6 +165,21 @@ def run_verify(args):
     return 1 if failures else 0
 
 
+def run_check(args):
+    reports = check_workbooks(args.workbooks, args.timeout, args.sheet, args.header_row, tables.parse_map(args.map),
+                          args.lr, args.lr_cell)
+    if args.json:
+        print(json.dumps({"workbooks": reports}))
+    for report in reports:
+        if "error" in report:
+            print(f"bp_excel check: error: {report['error']}", file=sys.stderr)
+        elif not args.json:
+            print("\n".join(details(report) if len(reports) == 1 else [summary_line(report)]))
+    if any("error" in r for r in reports):
+        return 2
+    return 0 if all(r["ok"] for r in reports) else 1
+
+
 def run_render(args):
     try:
         paths = render(_check_workbook_file(args.workbook), args.out, args.timeout)
@@ -163,5 +197,6 @@ def run_open(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    run = {"build": run_build, "verify": run_verify, "render": run_render, "open": run_open}[args.command]
+    run = {"build": run_build, "verify": run_verify, "check": run_check, "render": run_render,
+           "open": run_open}[args.command]
     return command(f"bp_excel {args.command}")(run)(args)

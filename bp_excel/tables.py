@@ -1,0 +1,218 @@
+"""Finding the backpropagation tables in a hand-made workbook: the header row, which column holds
+which quantity, the data rows, and the learning rate the weight updates use.
+
+Quantities take the names of the seed's equations (network.py): i1 i2 t1 t2 w1..w8 h1 h2 a_h1
+a_h2 o1 o2 a_o1 a_o2 E1 E2 E_total dE_dw1..dE_dw8; reports spell the gradients dE/dw1.
+"""
+import math
+import re
+from dataclasses import dataclass, field
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from .common import UsageError
+from .equations import WEIGHTS
+from .formula import FormulaError, parse, references
+
+GRADIENTS = [f"dE_d{w}" for w in WEIGHTS]
+QUANTITIES = ["i1", "i2", "t1", "t2", *WEIGHTS, "h1", "a_h1", "h2", "a_h2", "o1", "a_o1", "o2", "a_o2",
+              "E1", "E2", "E_total", *GRADIENTS]
+NEEDED = ["i1", "i2", "t1", "t2", *WEIGHTS]  # what the reference computes from
+MIN_HEADERS = 12  # a row naming fewer quantities is prose or a partial table
+MAX_GAP = 6  # columns without a quantity name inside one table (Step, δ_o1, ∂E_total/∂a_h1, a spacer)
+LR_LABEL = re.compile(r"^\s*(η|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n)\s*[=:]?\s*$", re.IGNORECASE)
+
+
+def display(name):
+    """A quantity's name as reports print it: dE_dw1 -> dE/dw1."""
+    return name.replace("dE_dw", "dE/dw")
+
+
+def internal(name):
+    """A quantity's name as given on the command line (dE/dw1 or dE_dw1) -> dE_dw1."""
+    return name.replace("dE/dw", "dE_dw")
+
+
+def quantity_of(header):
+    """The quantity a header cell names, in any of the spellings seen in hand-made workbooks
+    (a_h1, act_h1, a_01, E_tot, Etotal, ∂E/∂w1, ∂E_total/∂W5, δE_tot/δw1, dE/dw1, Etotaldw1...), or None."""
+    if not isinstance(header, str) or len(header) > 40:
+        return None
+    key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d"))
+    patterns = [
+        (r"d?e(?:total|tot)?/?dw([1-8])", "dE_dw{}"),
+        (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"), (r"w([1-8])", "w{}"),
+        (r"(?:net)?h([12])", "h{}"), (r"(?:net)?o([12])", "o{}"),
+        (r"(?:a|act|out)h([12])", "a_h{}"), (r"(?:a|act|out)[o0]([12])", "a_o{}"),
+        (r"e([12])", "E{}"), (r"e(?:total|tot)", "E_total"),
+    ]
+    for pattern, name in patterns:
+        match = re.fullmatch(pattern, key)
+        if match:
+            return name.format(*match.groups())
+    return None
+
+
+@dataclass
+class Table:
+    sheet: str
+    header_row: int
+    columns: dict  # {quantity: column letter}
+    first_row: int = 0
+    last_row: int = 0
+    learning_rate: float | None = None
+    learning_rate_cell: str | None = None
+    kind: str = "table"  # "table" (formulas) or "pasted" (typed values)
+    constants: dict = field(default_factory=dict)  # {input: cell} of inputs given once, beside the table
+    warnings: list = field(default_factory=list)
+
+    def cell(self, quantity, row):
+        """The cell of a quantity on a data row: its column's, or the one cell of an input given once."""
+        if quantity in self.constants:
+            letters = self.constants[quantity].rstrip("0123456789")
+            return f"${letters}${self.constants[quantity][len(letters):]}"
+        return f"{self.columns[quantity]}{row}"
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _header_groups(row_cells):
+    """[(column index, quantity)] of one row, split into tables: a table ends where a quantity
+    it already has appears again (a second table beside it), or after MAX_GAP unnamed columns."""
+    groups, current, last_col = [], {}, None
+    for col, quantity in row_cells:
+        if current and (quantity in current or col - last_col > MAX_GAP + 1):
+            groups.append(current)
+            current = {}
+        current[quantity] = col
+        last_col = col
+    if current:
+        groups.append(current)
+    return [g for g in groups if len(g) >= MIN_HEADERS]
+
+
+def find(formulas, values, sheet=None, header_row=None, mapping=None):
+    """Every table of the workbook. formulas: {sheet: {cell: content}} as typed (formulas as
+    text); values: {sheet: rows} as an engine computed them. sheet, header_row, mapping
+    ({quantity: letter}) override what cannot be found."""
+    tables = []
+    for name, cells in formulas.items():
+        if sheet and name != sheet:
+            continue
+        by_row = {}
+        for cell, content in cells.items():
+            quantity = quantity_of(content)
+            if quantity:
+                letters = cell.rstrip("0123456789")
+                by_row.setdefault(int(cell[len(letters):]), []).append((column_index_from_string(letters), quantity))
+        rows = [header_row] if header_row else sorted(by_row)
+        for row in rows:
+            groups = _header_groups(sorted(by_row.get(row, [])))
+            if header_row and mapping and not groups:
+                groups = [{}]
+            for group in groups:
+                columns = {q: get_column_letter(c) for q, c in group.items()}
+                columns.update(mapping or {})
+                tables.append(Table(name, row, columns))
+    for table in tables:
+        _data_rows(table, values[table.sheet])
+        _kind(table, formulas[table.sheet])
+        _constants(table, formulas[table.sheet], values[table.sheet])
+    return [t for t in tables if t.last_row > t.first_row]
+
+
+def _constants(table, cells, rows):
+    """Inputs, targets and biases that the table has no column for, where a cell labelled with the
+    name (i1, t2, b1, ...) has a number below it or right of it."""
+    for cell, content in cells.items():
+        name = quantity_of(content)
+        if name in ("i1", "i2", "t1", "t2", "b1", "b2") and name not in table.columns and name not in table.constants:
+            letters = cell.rstrip("0123456789")
+            row, col = int(cell[len(letters):]), column_index_from_string(letters)
+            for candidate in (f"{letters}{row + 1}", f"{get_column_letter(col + 1)}{row}"):
+                if _is_number(value(rows, candidate)):
+                    table.constants[name] = candidate
+                    break
+
+
+def value(rows, cell):
+    letters = cell.rstrip("0123456789")
+    row, col = int(cell[len(letters):]), column_index_from_string(letters)
+    return rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
+
+
+def _data_rows(table, rows):
+    """The rows under the header whose weights are numbers; repeated trailing rows (a last row
+    copied several times) are reported and left out."""
+    row = table.header_row + 1
+    table.first_row = row
+    while all(_is_number(value(rows, table.cell(w, row))) for w in WEIGHTS if w in table.columns):
+        row += 1
+    last = row - 1
+    key = lambda r: [value(rows, table.cell(q, r)) for q in table.columns]  # noqa: E731
+    repeated = last
+    while repeated > table.first_row and key(repeated) == key(repeated - 1):
+        repeated -= 1
+    if repeated < last:
+        table.warnings.append(f"rows {repeated + 1}-{last} repeat row {repeated}: left out")
+    table.last_row = repeated
+
+
+def _kind(table, cells):
+    computed = [q for q in table.columns if q not in NEEDED]
+    formulas = sum(isinstance(cells.get(table.cell(q, table.first_row + 1)), str)
+                   and cells[table.cell(q, table.first_row + 1)].startswith("=") for q in computed)
+    table.kind = "table" if formulas * 2 >= len(computed) else "pasted"
+
+
+def update_references(table, cells):
+    """{row: [cells]} that the w1..w8 updates of each data row refer to, besides the weights and
+    gradients of the table: normally the one learning-rate cell."""
+    own = set(table.columns.values())
+    out = {}
+    for row in range(table.first_row + 1, table.last_row + 1):
+        found = []
+        for w in WEIGHTS:
+            content = cells.get(table.cell(w, row)) if w in table.columns else None
+            if not (isinstance(content, str) and content.startswith("=")):
+                continue
+            try:
+                refs = references(parse(content))
+            except FormulaError:
+                continue
+            for _, sheet, ref in refs:
+                letters = ref.rstrip("0123456789")
+                in_table = letters in own and table.first_row <= int(ref[len(letters):]) <= table.last_row
+                if sheet is None and not in_table:
+                    found.append(ref)
+        out[row] = found
+    return out
+
+
+def learning_rate_from_label(table, cells, rows):
+    """A number beside or below a label such as η, lr or 'learning rate' above or left of the table."""
+    for cell, content in cells.items():
+        if isinstance(content, str) and LR_LABEL.match(content):
+            letters = cell.rstrip("0123456789")
+            row, col = int(cell[len(letters):]), column_index_from_string(letters)
+            if row > table.header_row:
+                continue
+            for candidate in (f"{get_column_letter(col + 1)}{row}", f"{letters}{row + 1}"):
+                if _is_number(value(rows, candidate)):
+                    return float(value(rows, candidate)), candidate
+    return None, None
+
+
+def parse_map(items):
+    """['w1=E', 'dE/dw1=X'] -> {'w1': 'E', 'dE_dw1': 'X'}; UsageError on a bad item."""
+    mapping = {}
+    for item in items or []:
+        quantity, _, letter = item.partition("=")
+        quantity = internal(quantity.strip())
+        if quantity not in QUANTITIES or not re.fullmatch(r"[A-Za-z]{1,3}", letter.strip()):
+            raise UsageError(f"--map takes QUANTITY=COLUMN such as w1=E or dE/dw1=X, got {item!r} "
+                             f"(quantities: {' '.join(display(q) for q in QUANTITIES)})")
+        mapping[quantity] = letter.strip().upper()
+    return mapping
