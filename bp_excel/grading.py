@@ -84,14 +84,20 @@ def _decimals(values):
     return fewest
 
 
+def _finite(x):
+    """A number for the report; None for what the cell did not hold as a number (an error, text)."""
+    return float(x) if math.isfinite(x) else None
+
+
 class Grader:
     def __init__(self, table, rows, formulas):
         self.table, self.rows, self.formulas = table, rows, formulas
-        self.values = {**_numbers(table, rows), "b1": 0.0, "b2": 0.0}
+        numbers = _numbers(table, rows)
+        self.values = {**numbers, "b1": 0.0, "b2": 0.0}
         length = table.last_row - table.first_row + 1
         for name, cell in table.constants.items():
             self.values[name] = np.full(length, float(value(rows, cell)))
-        decimals = _decimals(self.values) if table.kind == "pasted" else None
+        decimals = _decimals(numbers) if table.kind == "pasted" else None
         self.absolute = 2 * 10.0 ** -decimals if decimals is not None else 1e-15
         self.have = set(table.columns) | set(table.constants)
 
@@ -99,7 +105,8 @@ class Grader:
         """Rows (bool array) where found differs from expected beyond the tolerance."""
         scale = np.nanmax(np.abs(expected)) if np.isfinite(expected).any() else 0.0
         error = np.abs(found - expected)
-        return ~(error <= self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale))
+        # Where expected is not a number, an input of this cell is wrong already: its own row is not.
+        return np.isfinite(expected) & ~(error <= self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale))
 
     def _finding(self, quantity, expected, found, wrong, equation, mistake=None):
         t, index = self.table, int(np.argmax(wrong))
@@ -107,7 +114,7 @@ class Grader:
         cell = t.cell(quantity, row)
         formula = self.formulas.get(cell)
         return {"quantity": display(quantity), "column": t.columns[quantity], "first_row": row,
-                "expected": float(expected[index]), "found": float(found[index]),
+                "expected": _finite(expected[index]), "found": _finite(found[index]),
                 "formula": formula if isinstance(formula, str) and formula.startswith("=") else None,
                 "mistake": mistake, "hint": "", "_equation": equation, "_wrong_rows": int(wrong.sum())}
 
@@ -125,7 +132,9 @@ class Grader:
                 findings.append(self._diagnose(quantity, expected, found, wrong, equation))
         findings += self._updates()
         findings += self._constant_inputs()
-        return findings
+        # Row by row, and in a row as it is computed: the weights, then the forward and backward pass.
+        order = ["i1", "i2", "t1", "t2", *WEIGHTS, *COMPUTED]
+        return sorted(findings, key=lambda f: (f["first_row"], order.index(tables.internal(f["quantity"]))))
 
     def _updates(self, learning_rate=None):
         lr = self.table.learning_rate if learning_rate is None else learning_rate
@@ -187,6 +196,9 @@ class Grader:
         if quantity in GRADIENTS[:4]:
             yield ("missing brackets: ∂E_total/∂a_h = δ_o1·w + δ_o2·w needs brackets before it is multiplied "
                    "by a_h·(1 − a_h)·i", expanded(quantity, self.have, brackets=False), None)
+        if quantity == "E_total":
+            yield "E_total leaves out E2: E_total = E1 + E2", "{E1}", None
+            yield "E_total leaves out E1: E_total = E1 + E2", "{E2}", None
         if quantity in ("E1", "E2"):
             yield "missing the ½ of E = ½(t − a)²", equation.replace("0.5*", ""), None
 

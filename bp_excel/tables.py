@@ -117,7 +117,7 @@ def find(formulas, values, sheet=None, header_row=None, mapping=None):
                 columns.update(mapping or {})
                 tables.append(Table(name, row, columns))
     for table in tables:
-        _data_rows(table, values[table.sheet])
+        _data_rows(table, values[table.sheet], formulas[table.sheet])
         _kind(table, formulas[table.sheet])
         _constants(table, formulas[table.sheet], values[table.sheet])
     return [t for t in tables if t.last_row > t.first_row]
@@ -143,12 +143,17 @@ def value(rows, cell):
     return rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
 
 
-def _data_rows(table, rows):
-    """The rows under the header whose weights are numbers; repeated trailing rows (a last row
-    copied several times) are reported and left out."""
+def _data_rows(table, rows, cells):
+    """The rows under the header whose weights are numbers or formulas (a formula whose value is
+    an error is a row the grader reports); repeated trailing rows (a last row copied several
+    times) are reported and left out."""
     row = table.header_row + 1
     table.first_row = row
-    while all(_is_number(value(rows, table.cell(w, row))) for w in WEIGHTS if w in table.columns):
+
+    def weight(w, row):
+        content = cells.get(table.cell(w, row))
+        return _is_number(value(rows, table.cell(w, row))) or (isinstance(content, str) and content.startswith("="))
+    while all(weight(w, row) for w in WEIGHTS if w in table.columns):
         row += 1
     last = row - 1
     key = lambda r: [value(rows, table.cell(q, r)) for q in table.columns]  # noqa: E731

@@ -1,0 +1,83 @@
+"""Hand-made backpropagation workbooks, written cell by cell with openpyxl the way students of
+the seed's course write them (formulas typed as text, in their own layout), correct or with one
+mistake seeded. Independent of bp_excel: the formulas are spelled out here."""
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+HEADERS = ["t1", "t2", "i1", "i2", "w1", "w2", "w3", "w4", "h1", "a_h1", "h2", "a_h2", "w5", "w6", "w7", "w8",
+           "o1", "a_o1", "o2", "a_o2", "E1", "E2", "E_tot", *[f"∂E/∂w{k}" for k in range(1, 9)]]
+GREEK = {"E_tot": "E_total", **{f"∂E/∂w{k}": f"δE_tot/δw{k}" for k in range(1, 9)}, "a_o1": "a_01", "a_h2": "act_h2"}
+START = {"t1": 0.5, "t2": 0.5, "i1": 0.05, "i2": 0.1, "w1": 0.15, "w2": 0.2, "w3": 0.25, "w4": 0.3,
+         "w5": 0.4, "w6": 0.45, "w7": 0.5, "w8": 0.55}
+# Each computed column's formula, {name} standing for that column's cell on the same row.
+FORMULAS = {
+    "h1": "={w1}*{i1}+{w2}*{i2}", "a_h1": "=1/(1+EXP(-{h1}))", "h2": "={w3}*{i1}+{w4}*{i2}",
+    "a_h2": "=1/(1+EXP(-{h2}))", "o1": "={w5}*{a_h1}+{w6}*{a_h2}", "a_o1": "=1/(1+EXP(-{o1}))",
+    "o2": "={w7}*{a_h1}+{w8}*{a_h2}", "a_o2": "=1/(1+EXP(-{o2}))",
+    "E1": "=0.5*({t1}-{a_o1})^2", "E2": "=0.5*({t2}-{a_o2})^2", "E_tot": "={E1}+{E2}",
+    "∂E/∂w1": "=(({a_o1}-{t1})*{a_o1}*(1-{a_o1})*{w5}+({a_o2}-{t2})*{a_o2}*(1-{a_o2})*{w7})*{a_h1}*(1-{a_h1})*{i1}",
+    "∂E/∂w2": "=(({a_o1}-{t1})*{a_o1}*(1-{a_o1})*{w5}+({a_o2}-{t2})*{a_o2}*(1-{a_o2})*{w7})*{a_h1}*(1-{a_h1})*{i2}",
+    "∂E/∂w3": "=(({a_o1}-{t1})*{a_o1}*(1-{a_o1})*{w6}+({a_o2}-{t2})*{a_o2}*(1-{a_o2})*{w8})*{a_h2}*(1-{a_h2})*{i1}",
+    "∂E/∂w4": "=(({a_o1}-{t1})*{a_o1}*(1-{a_o1})*{w6}+({a_o2}-{t2})*{a_o2}*(1-{a_o2})*{w8})*{a_h2}*(1-{a_h2})*{i2}",
+    "∂E/∂w5": "=({a_o1}-{t1})*{a_o1}*(1-{a_o1})*{a_h1}", "∂E/∂w6": "=({a_o1}-{t1})*{a_o1}*(1-{a_o1})*{a_h2}",
+    "∂E/∂w7": "=({a_o2}-{t2})*{a_o2}*(1-{a_o2})*{a_h1}", "∂E/∂w8": "=({a_o2}-{t2})*{a_o2}*(1-{a_o2})*{a_h2}",
+}
+GRADIENT_OF = {f"w{k}": f"∂E/∂w{k}" for k in range(1, 9)}
+# Each seeded mistake: (the quantity check must name, what changes in FORMULAS, the words of its mistake).
+MISTAKES = {
+    "a_h1 for a_h2": ("dE/dw3", {"∂E/∂w3": FORMULAS["∂E/∂w3"].replace("{a_h2}", "{a_h1}"),
+                                 "∂E/∂w4": FORMULAS["∂E/∂w4"].replace("{a_h2}", "{a_h1}")}, "uses a_h1 where a_h2"),
+    "missing brackets": ("dE/dw1", {"∂E/∂w1": "=({a_o1}-{t1})*{a_o1}*(1-{a_o1})*{w5}+({a_o2}-{t2})*{a_o2}*(1-{a_o2})"
+                                               "*{w7}*{a_h1}*(1-{a_h1})*{i1}"}, "missing brackets"),
+    "w6 for w7": ("o2", {"o2": "={w6}*{a_h1}+{w8}*{a_h2}"}, "uses w6 where w7"),
+    "no half": ("E1", {"E1": "=({t1}-{a_o1})^2"}, "missing the ½"),
+    "sigmoid sign": ("a_h1", {"a_h1": "=1/(1+EXP({h1}))"}, None),
+    "E_total is E1": ("E_total", {"E_tot": "={E1}"}, "leaves out E2"),
+    "a_o1 for a_o2 in w7": ("dE/dw7", {"∂E/∂w7": "=({a_o1}-{t2})*{a_o1}*(1-{a_o1})*{a_h1}"}, "uses a_o1 where a_o2"),
+    "i1 for i2": ("dE/dw2", {"∂E/∂w2": FORMULAS["∂E/∂w1"]}, "uses i1 where i2"),
+}
+
+
+def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2, step=False, greek=False,
+          prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None):
+    """Write a table (header at header_row, iteration 0 below it) and return the workbook.
+    update: the weights' update formula instead of w − lr·∂E/∂w; moving_rate: the learning-rate
+    reference fixed only in its column ($G3), as some students write it."""
+    wb = wb or openpyxl.Workbook()
+    ws = wb.active if sheet is None else wb.create_sheet(sheet)
+    formulas = {**FORMULAS, **(MISTAKES[mistake][1] if mistake else {})}
+    headers = (["Step"] if step else []) + HEADERS
+    letter = {h: get_column_letter(first_column + k) for k, h in enumerate(headers)}
+    rate_label, rate_cell = (get_column_letter(first_column + 5), 1), f"{get_column_letter(first_column + 6)}1"
+    ws[f"{rate_label[0]}{rate_label[1]}"] = "η ="
+    ws[rate_cell] = learning_rate
+    if prose:
+        for k, text in enumerate(["h1 = w1*i1 + w2*i2", "a_h1 = σ(h1) = 1/(1+exp(-h1))", "E_total = E1 + E2",
+                                  "∂E/∂w5 = (a_o1 - t1)*a_o1*(1-a_o1)*a_h1"]):
+            ws[f"{get_column_letter(first_column + 12)}{k + 2}"] = text
+    column, row_number = rate_cell.rstrip("0123456789"), rate_cell[len(rate_cell.rstrip("0123456789")):]
+    for k, header in enumerate(headers):
+        ws[f"{letter[header]}{header_row}"] = GREEK.get(header, header) if greek else header
+    for iteration in range(rows):
+        row = header_row + 1 + iteration
+        cells = {h: f"{letter[h]}{row}" for h in headers}
+        above = {h: f"{letter[h]}{row - 1}" for h in headers}
+        if step:
+            ws[cells["Step"]] = iteration
+        for name in ("t1", "t2", "i1", "i2"):
+            ws[cells[name]] = f"={START[name]}" if constants_as_formulas else START[name]
+        for w, gradient in GRADIENT_OF.items():
+            if iteration == 0:
+                ws[cells[w]] = START[w]
+            else:
+                rate = f"${column}{row - header_row - 1}" if moving_rate else f"${column}${row_number}"
+                template = update or "={w}-{rate}*{gradient}"
+                ws[cells[w]] = template.format(w=above[w], rate=rate, gradient=above[gradient])
+        for name, formula in formulas.items():
+            ws[cells[name]] = formula.format_map(cells)
+    return wb
+
+
+def save(wb, path):
+    wb.save(path)
+    return path

@@ -1,0 +1,188 @@
+"""bp_excel check on hand-made workbooks (tests/handmade.py), recalculated by a real LibreOffice:
+the tables are found in the layouts students use, correct ones pass, and each seeded mistake is
+named at its column and first row."""
+import json
+import math
+
+import pytest
+
+import handmade
+from bp_excel.check import check
+from bp_excel.cli import main
+from bp_excel.network import Network, train
+from bp_excel.tables import quantity_of
+
+pytestmark = pytest.mark.usefixtures("libreoffice")
+TIMEOUT = 300
+HEADER_ROW = 2
+FIRST = HEADER_ROW + 1  # iteration 0's row
+
+
+@pytest.mark.parametrize("header, quantity", [
+    ("a_h1", "a_h1"), ("act_h1", "a_h1"), ("a_o1", "a_o1"), ("a_01", "a_o1"), ("act_o1", "a_o1"),
+    ("E_total", "E_total"), ("E_tot", "E_total"), ("Etotal", "E_total"), ("E_Total", "E_total"),
+    ("∂E/∂w1", "dE_dw1"), ("∂E_total/∂w1", "dE_dw1"), ("∂E_total/∂W5", "dE_dw5"), ("δE_tot/δw1", "dE_dw1"),
+    ("dE/dw1", "dE_dw1"), ("Etotaldw1", "dE_dw1"), ("w 3", "w3"), ("t2", "t2"), ("h1", "h1"),
+    ("h1 = w1*i1 + w2*i2", None), ("Step", None), ("iteration", None), ("δ_o1", None), ("∂E_total/∂a_h1", None),
+])
+def test_header_spellings_seen_in_real_workbooks(header, quantity):
+    assert quantity_of(header) == quantity
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Every fixture below, checked in one run (one LibreOffice process), by name."""
+    folder = tmp_path_factory.mktemp("handmade")
+    books = {
+        "plain": {}, "prose, Step column, table from column B at row 10":
+            {"prose": True, "step": True, "first_column": 2, "header_row": 10},
+        "Greek headers, constants as formulas": {"greek": True, "constants_as_formulas": True},
+        "learning rate 0.5, 60 rows": {"learning_rate": 0.5, "rows": 60},
+        **{f"mistake: {m}": {"mistake": m} for m in handmade.MISTAKES},
+        "mistake: update sign": {"update": "={w}+{rate}*{gradient}"},
+        "mistake: moving learning rate": {"moving_rate": True},
+    }
+    paths = {name: handmade.save(handmade.write(**kwargs), folder / f"book{k}.xlsx")
+             for k, (name, kwargs) in enumerate(books.items())}
+    template = handmade.write(sheet=None)
+    template.active.title = "template"
+    handmade.write(mistake="a_h1 for a_h2", sheet="mine", wb=template)
+    paths["template copy beside the student's sheet"] = handmade.save(template, folder / "two-sheets.xlsx")
+    reports = check(list(paths.values()), TIMEOUT)
+    return dict(zip(paths, reports))
+
+
+@pytest.mark.parametrize("name", ["plain", "prose, Step column, table from column B at row 10",
+                                  "Greek headers, constants as formulas", "learning rate 0.5, 60 rows"])
+def test_a_correct_hand_made_table_passes(graded, name):
+    report = graded[name]
+    assert report["ok"], report
+    (table,) = report["tables"]
+    assert table["wrong"] == [] and table["kind"] == "table"
+    assert all(v is not None and v < 1e-12 for v in table["drift"].values()), table["drift"]
+
+
+def test_the_table_is_found_where_it_is_and_its_rate_where_the_updates_point(graded):
+    (table,) = graded["prose, Step column, table from column B at row 10"]["tables"]
+    assert table["header_row"] == 10 and table["first_row"] == 11 and table["last_row"] == 40
+    assert table["columns"]["t1"] == "C" and table["columns"]["dE/dw8"] == "AG"  # B holds the Step column
+    assert table["learning_rate"] == 1.0 and table["learning_rate_cell"] == "H1"
+    (table,) = graded["learning rate 0.5, 60 rows"]["tables"]
+    assert table["learning_rate"] == 0.5 and table["learning_rate_cell"] == "G1" and table["last_row"] == FIRST + 59
+
+
+SEEDED = {f"mistake: {m}": (quantity, words) for m, (quantity, _, words) in handmade.MISTAKES.items()}
+SEEDED["mistake: update sign"] = ("w1", "sign")
+SEEDED["mistake: moving learning rate"] = ("w1", "learning-rate reference moves")
+FIRST_WRONG_ROW = {"w1": FIRST + 1}  # the first update; iteration 0's weights are typed
+FIRST_WRONG_ROW_MOVING = FIRST + 2  # the first update still finds the rate; the next one a cell below it
+
+
+@pytest.mark.parametrize("name", list(SEEDED))
+def test_each_seeded_mistake_is_named_at_its_column_and_first_row(graded, name):
+    quantity, words = SEEDED[name]
+    report = graded[name]
+    assert not report["ok"]
+    (table,) = report["tables"]
+    first = table["wrong"][0]
+    assert first["quantity"] == quantity, table["wrong"]
+    assert first["column"] == table["columns"][quantity]
+    expected_row = FIRST_WRONG_ROW_MOVING if "moving" in name else FIRST_WRONG_ROW.get(quantity, FIRST)
+    assert first["first_row"] == expected_row
+    assert first["formula"].startswith("=") and first["hint"]
+    assert math.isfinite(first["expected"]) and first["expected"] != first["found"]  # found: None for an error
+    if words:
+        assert words in (first["mistake"] or ""), first
+    else:
+        assert first["mistake"] is None
+    # Row by row, only the column whose formula is wrong: nothing downstream of it.
+    assert len({f["quantity"] for f in table["wrong"]}) <= 2 + 6 * (quantity.startswith("w")), table["wrong"]
+
+
+def test_the_hint_writes_the_right_formula_in_the_sheets_own_cells(graded):
+    (table,) = graded["mistake: a_h1 for a_h2"]["tables"]
+    first, second = table["wrong"][:2]
+    assert (first["quantity"], second["quantity"]) == ("dE/dw3", "dE/dw4")
+    assert first["hint"].startswith("Z3 uses J3, a_h1, where a_h2 (L3) belongs: "
+                                    "=((R3-A3)*R3*(1-R3)*N3+(T3-B3)*T3*(1-T3)*P3)*L3*(1-L3)*C3")
+    assert "E_total is" in first["hint"] and "because of it" in first["hint"]
+    assert table["drift"]["E_total"] > 0
+
+
+def test_a_template_copy_beside_the_students_sheet_is_a_table_of_its_own(graded):
+    report = graded["template copy beside the student's sheet"]
+    assert [(t["sheet"], t["ok"]) for t in report["tables"]] == [("template", True), ("mine", False)]
+    assert not report["ok"]
+
+
+def test_pasted_rounded_values_with_the_last_row_repeated(tmp_path):
+    # Values typed in (pasted from another sheet), rounded to 6 decimals, the last row copied 3 more times.
+    import openpyxl
+
+    reference = train(Network(), 0.5, 20)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    names = {"E_tot": "E_total", **{f"∂E/∂w{k}": f"dE_dw{k}" for k in range(1, 9)}}
+    ws.append(["η", 0.5])
+    ws.append(handmade.HEADERS)
+    inputs = {"t1": 0.5, "t2": 0.5, "i1": 0.05, "i2": 0.1}
+    for k in [*range(21), 20, 20, 20]:
+        ws.append([inputs[h] if h in inputs else round(float(reference[names.get(h, h)][k]), 6)
+                   for h in handmade.HEADERS])
+    report, = check([handmade.save(wb, tmp_path / "pasted.xlsx")], TIMEOUT)
+    (table,) = report["tables"]
+    assert table["kind"] == "pasted" and report["ok"], table["wrong"][:2]
+    assert table["last_row"] == FIRST + 20 and any("repeat row" in w for w in table["warnings"])
+    assert table["learning_rate"] == pytest.approx(0.5, rel=1e-3)
+
+
+@pytest.mark.parametrize("build", [[], ["--biases", "0.35", "0.6", "--targets", "0.01", "0.99", "--lr", "0.5", "3"]])
+def test_the_generated_workbook_passes(tmp_path, capsys, build):
+    path = tmp_path / "backprop.xlsx"
+    assert main(["build", "--iterations", "40", "--out", str(path), *build]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path), "--json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)["workbooks"]
+    assert report["ok"] and len(report["tables"]) == (2 if build else 6)
+    for table in report["tables"]:
+        assert len(table["columns"]) == 27  # every quantity but the inputs, which sit left of the table
+        assert table["learning_rate_cell"] == "B2"
+
+
+def test_json_has_the_promised_shape(graded, tmp_path, capsys):
+    path = handmade.save(handmade.write(mistake="no half"), tmp_path / "b.xlsx")
+    assert main(["check", str(path), "--json"]) == 1
+    (report,) = json.loads(capsys.readouterr().out)["workbooks"]
+    assert set(report) >= {"file", "ok", "tables"}
+    (table,) = report["tables"]
+    assert set(table) >= {"sheet", "kind", "header_row", "first_row", "last_row", "columns", "learning_rate",
+                          "learning_rate_cell", "ok", "wrong", "drift", "warnings"}
+    assert set(table["wrong"][0]) >= {"quantity", "column", "first_row", "expected", "found", "formula", "mistake",
+                                      "hint"}
+
+
+def test_a_class_gets_one_line_per_file_and_the_exit_status_says_the_worst(tmp_path, capsys):
+    good = handmade.save(handmade.write(), tmp_path / "alice.xlsx")
+    wrong = handmade.save(handmade.write(mistake="w6 for w7"), tmp_path / "bob.xlsx")
+    assert main(["check", str(good), str(wrong)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == f"{good}: OK (1 table)"
+    assert lines[1].startswith(f"{wrong}: WRONG: sheet 'Sheet': o2 (column S) from row 3: uses w6 where w7")
+    assert main(["check", str(good)]) == 0
+
+
+def test_no_table_says_how_to_point_at_it_and_the_flags_do(tmp_path, capsys):
+    wb = handmade.write()
+    ws = wb.active
+    for col in range(1, 32):
+        ws.cell(HEADER_ROW, col).value = f"column {col}"  # headers nobody can read
+    path = handmade.save(wb, tmp_path / "unnamed.xlsx")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--header-row N and --map QUANTITY=COLUMN" in err
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    columns = [*letters, "AA", "AB", "AC", "AD", "AE"]
+    mapping = [f"{h}={c}" for h, c in zip(["t1", "t2", "i1", "i2", "w1", "w2", "w3", "w4", "h1", "a_h1", "h2",
+                                           "a_h2", "w5", "w6", "w7", "w8", "o1", "a_o1", "o2", "a_o2", "E1", "E2",
+                                           "E_total", *[f"dE/dw{k}" for k in range(1, 9)]], columns)]
+    assert main(["check", str(path), "--header-row", "2", "--map", *mapping]) == 0, capsys.readouterr()
