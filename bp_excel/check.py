@@ -10,7 +10,7 @@ import openpyxl
 from . import engines, tables, untrusted
 from .common import UsageError
 from .equations import WEIGHTS
-from .grading import Grader
+from .grading import Grader, grade_summary
 from .tables import display, value
 
 NO_TABLE = ("no backpropagation table found: a table needs a header row naming at least "
@@ -74,6 +74,14 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
     return (float(np.median(ratios)), None) if ratios else (None, None)
 
 
+def _report(table, wrong, drift):
+    return {"sheet": table.sheet, "kind": table.kind, "header_row": table.header_row, "first_row": table.first_row,
+            "last_row": table.last_row, "columns": {display(q): c for q, c in table.columns.items()},
+            "learning_rate": table.learning_rate, "learning_rate_cell": table.learning_rate_cell,
+            "ok": not wrong, "wrong": [{k: v for k, v in f.items() if not k.startswith("_")} for f in wrong],
+            "drift": drift or {}, "warnings": table.warnings}
+
+
 def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None):
     grader = Grader(table, rows, cells)
     table.learning_rate, table.learning_rate_cell = _learning_rate(table, cells, rows, grader, learning_rate,
@@ -81,16 +89,12 @@ def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None)
     wrong = grader.local()
     drift = grader.trajectory()
     if wrong:
-        wrong[0]["hint"] += grader.carried(drift)
+        wrong[0]["carries"] = grader.carried(drift)
     moving = [w for w in table.warnings if w.startswith("the learning-rate reference moves")]
     for finding in wrong:
         if moving and finding["quantity"] in WEIGHTS and not finding["mistake"]:
             finding["mistake"] = moving[0]
-    return {"sheet": table.sheet, "kind": table.kind, "header_row": table.header_row, "first_row": table.first_row,
-            "last_row": table.last_row, "columns": {display(q): c for q, c in table.columns.items()},
-            "learning_rate": table.learning_rate, "learning_rate_cell": table.learning_rate_cell,
-            "ok": not wrong, "wrong": [{k: v for k, v in f.items() if not k.startswith("_")} for f in wrong],
-            "drift": drift or {}, "warnings": table.warnings}
+    return _report(table, wrong, drift), grader.network()
 
 
 def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_rate=None, learning_rate_cell=None):
@@ -112,6 +116,15 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
             if not found:
                 raise UsageError(f"{path}: {NO_TABLE}")
             graded = [grade_table(t, typed[t.sheet], rows[t.sheet], learning_rate, learning_rate_cell) for t in found]
+            network = next((n for _, n in graded if n is not None), None)
+            graded = [report for report, _ in graded]
+            for summary in tables.find_summaries(typed, rows):
+                if network is None:
+                    summary.warnings.append("no table to compare this summary with")
+                    graded.append(_report(summary, [], None))
+                else:
+                    graded.append(_report(summary, grade_summary(summary, rows[summary.sheet], typed[summary.sheet],
+                                                                 network), None))
             reports[index] = {"file": str(path), "ok": all(t["ok"] for t in graded), "tables": graded}
         except UsageError as e:
             reports[index] = {"file": str(path), "error": str(e)}
@@ -119,6 +132,8 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
 
 
 def _number(x):
+    if x is None:
+        return "an error or no number"
     return f"{x:.6g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
@@ -152,6 +167,8 @@ def details(report):
             if f["mistake"]:
                 lines.append(f"      likely mistake: {f['mistake']}")
             lines.append(f"      {f['hint']}")
+            if f.get("carries"):
+                lines.append(f"      how far it carries: {f['carries']}")
         for w in t["warnings"]:
             lines.append(f"    warning: {w}")
     return lines

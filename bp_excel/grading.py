@@ -97,7 +97,7 @@ class Grader:
         length = table.last_row - table.first_row + 1
         for name, cell in table.constants.items():
             self.values[name] = np.full(length, float(value(rows, cell)))
-        decimals = _decimals(numbers) if table.kind == "pasted" else None
+        decimals = _decimals(numbers) if table.kind in ("pasted", "summary") else None
         self.absolute = 2 * 10.0 ** -decimals if decimals is not None else 1e-15
         self.have = set(table.columns) | set(table.constants)
 
@@ -149,6 +149,10 @@ class Grader:
             if wrong.any():
                 full = np.concatenate([[math.nan], expected])
                 finding = self._finding(w, full, self.values[w], wrong, update(w).formula[1:])
+                row, cell = finding["first_row"], self.table.learning_rate_cell
+                rate = f"${cell.rstrip('0123456789')}${cell[len(cell.rstrip('0123456789')):]}" if cell else f"{lr:g}"
+                finding["hint"] = (f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
+                                   f"{self.table.cell(gradient, row - 1)}")
                 sign = self.values[w][:-1] + lr * self.values[gradient][:-1]
                 if not self._wrong(found, sign).any():
                     finding["mistake"] = "the update's sign: w + lr·∂E_total/∂w climbs the error"
@@ -205,12 +209,9 @@ class Grader:
     def trajectory(self):
         """{quantity: largest difference} between the table and the NumPy reference's training
         from the table's first row; None where a needed column is missing."""
-        if any(q not in self.have for q in NEEDED) or self.table.learning_rate is None:
+        network = self.network()
+        if network is None or self.table.learning_rate is None:
             return None
-        first = {q: float(self.values[q][0]) for q in NEEDED}
-        network = Network(inputs=(first["i1"], first["i2"]), targets=(first["t1"], first["t2"]),
-                          weights=tuple(first[w] for w in WEIGHTS),
-                          biases=(float(np.asarray(self.values["b1"]).flat[0]), float(np.asarray(self.values["b2"]).flat[0])))
         reference = train(network, self.table.learning_rate, self.table.last_row - self.table.first_row)
         drift = {}
         for quantity in COMPUTED + WEIGHTS:
@@ -221,10 +222,40 @@ class Grader:
         self.reference = reference
         return drift
 
+    def network(self):
+        """The network of the table's first row (None where a column it needs is missing)."""
+        if any(q not in self.have for q in NEEDED):
+            return None
+        first = {q: float(np.asarray(self.values[q]).flat[0]) for q in [*NEEDED, "b1", "b2"]}
+        return Network(inputs=(first["i1"], first["i2"]), targets=(first["t1"], first["t2"]),
+                       weights=tuple(first[w] for w in WEIGHTS), biases=(first["b1"], first["b2"]))
+
     def carried(self, drift):
         """How far the first mistake carries, in words: E_total's largest difference and its row."""
         if drift is None or "E_total" not in self.have:
             return ""
+        missing = ~np.isfinite(self.values["E_total"])
+        if missing.any():
+            return f"E_total is no number from row {self.table.first_row + int(missing.argmax())} on because of it"
         difference = np.abs(self.values["E_total"] - self.reference["E_total"])
         index = int(np.nanargmax(difference)) if np.isfinite(difference).any() else 0
-        return f"; E_total is {difference[index]:.1e} off at row {self.table.first_row + index} because of it"
+        return f"E_total is {difference[index]:.1e} off at row {self.table.first_row + index} because of it"
+
+
+def grade_summary(table, rows, formulas, network):
+    """Findings of a summary table: each learning rate's E_total column against the reference's
+    training of the workbook's network (its first table's first row) at that rate."""
+    findings = []
+    grader = Grader(table, rows, formulas)
+    for name, letter in table.columns.items():
+        rate = float(name.rsplit(" ", 1)[1])
+        found = grader.values[name]
+        expected = train(network, rate, len(found) - 1)["E_total"]
+        wrong = grader._wrong(found, expected)
+        if wrong.any():
+            finding = grader._finding(name, expected, found, wrong, "E_total")
+            finding["mistake"] = (f"the E_total column for learning rate {rate:g} does not follow the table's "
+                                  f"training at that rate: pasted from an older version of the table?")
+            finding["hint"] = f"{letter}{finding['first_row']} should be E_total of iteration {int(wrong.argmax())}"
+            findings.append(finding)
+    return findings

@@ -20,6 +20,9 @@ QUANTITIES = ["i1", "i2", "t1", "t2", *WEIGHTS, "h1", "a_h1", "h2", "a_h2", "o1"
 NEEDED = ["i1", "i2", "t1", "t2", *WEIGHTS]  # what the reference computes from
 MIN_HEADERS = 12  # a row naming fewer quantities is prose or a partial table
 MAX_GAP = 6  # columns without a quantity name inside one table (Step, δ_o1, ∂E_total/∂a_h1, a spacer)
+# A summary table's column header: one E_total column per learning rate ("L.R. 0.1", "n=0.5", "lr 2").
+RATE_HEADER = re.compile(r"^\s*(?:l\.?\s?r\.?|lr|n|η|eta|α|alpha|learning\s*rate)\s*[=:]?\s*(\d+(?:\.\d*)?|\.\d+)\s*$",
+                         re.IGNORECASE)
 LR_LABEL = re.compile(r"^\s*(η|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n)\s*[=:]?\s*$", re.IGNORECASE)
 
 
@@ -137,6 +140,29 @@ def _constants(table, cells, rows):
                     break
 
 
+def find_summaries(formulas, values):
+    """Summary tables: a header row naming two or more learning rates, each over a column of
+    E_total by iteration. Their columns are named 'E_total at lr 0.1'."""
+    found = []
+    for name, cells in formulas.items():
+        by_row = {}
+        for cell, content in cells.items():
+            match = RATE_HEADER.match(content) if isinstance(content, str) else None
+            if match:
+                letters = cell.rstrip("0123456789")
+                by_row.setdefault(int(cell[len(letters):]), {})[f"E_total at lr {float(match[1]):g}"] = letters
+        for row, columns in sorted(by_row.items()):
+            if len(columns) >= 2:
+                table = Table(name, row, columns, kind="summary", first_row=row + 1)
+                last = row
+                while any(_is_number(value(values[name], f"{c}{last + 1}")) for c in columns.values()):
+                    last += 1
+                table.last_row = last
+                if last > row:
+                    found.append(table)
+    return found
+
+
 def value(rows, cell):
     letters = cell.rstrip("0123456789")
     row, col = int(cell[len(letters):]), column_index_from_string(letters)
@@ -158,7 +184,8 @@ def _data_rows(table, rows, cells):
     last = row - 1
     key = lambda r: [value(rows, table.cell(q, r)) for q in table.columns]  # noqa: E731
     repeated = last
-    while repeated > table.first_row and key(repeated) == key(repeated - 1):
+    while (repeated > table.first_row and key(repeated) == key(repeated - 1)
+           and all(_is_number(x) for x in key(repeated))):
         repeated -= 1
     if repeated < last:
         table.warnings.append(f"rows {repeated + 1}-{last} repeat row {repeated}: left out")

@@ -105,7 +105,7 @@ def test_the_hint_writes_the_right_formula_in_the_sheets_own_cells(graded):
     assert (first["quantity"], second["quantity"]) == ("dE/dw3", "dE/dw4")
     assert first["hint"].startswith("Z3 uses J3, a_h1, where a_h2 (L3) belongs: "
                                     "=((R3-A3)*R3*(1-R3)*N3+(T3-B3)*T3*(1-T3)*P3)*L3*(1-L3)*C3")
-    assert "E_total is" in first["hint"] and "because of it" in first["hint"]
+    assert first["carries"].startswith("E_total is") and first["carries"].endswith("because of it")
     assert table["drift"]["E_total"] > 0
 
 
@@ -186,3 +186,22 @@ def test_no_table_says_how_to_point_at_it_and_the_flags_do(tmp_path, capsys):
                                            "a_h2", "w5", "w6", "w7", "w8", "o1", "a_o1", "o2", "a_o2", "E1", "E2",
                                            "E_total", *[f"dE/dw{k}" for k in range(1, 9)]], columns)]
     assert main(["check", str(path), "--header-row", "2", "--map", *mapping]) == 0, capsys.readouterr()
+
+
+def test_a_summary_table_is_checked_column_by_column_against_the_training_at_each_rate(tmp_path):
+    # One E_total column per learning rate, pasted rounded; the lr 1 column comes from an older
+    # version of the table (other initial weights).
+    wb = handmade.write(rows=20)
+    ws = wb.create_sheet("summary")
+    ws.append(["Step", "L.R. 0.1", "n=0.5", "lr 1"])
+    older = Network(weights=(0.1, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55))
+    columns = [train(Network(), 0.1, 20)["E_total"], train(Network(), 0.5, 20)["E_total"],
+               train(older, 1.0, 20)["E_total"]]
+    for k in range(21):
+        ws.append([k, *(round(float(c[k]), 9) for c in columns)])
+    report, = check([handmade.save(wb, tmp_path / "with-summary.xlsx")], TIMEOUT)
+    table, summary = report["tables"]
+    assert table["ok"] and summary["kind"] == "summary" and not report["ok"]
+    assert summary["columns"] == {"E_total at lr 0.1": "B", "E_total at lr 0.5": "C", "E_total at lr 1": "D"}
+    (wrong,) = summary["wrong"]
+    assert (wrong["column"], wrong["first_row"]) == ("D", 2) and "older version" in wrong["mistake"]
