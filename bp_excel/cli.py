@@ -35,7 +35,12 @@ def parse_args(argv):
                    help="initial w1..w8 (default 0.15 0.2 0.25 0.3 0.4 0.45 0.5 0.55)")
     b.add_argument("--biases", type=finite, nargs="+", metavar=("B1", "B2"),
                    help="hidden and output biases, held fixed (default 0 0)")
-    b.add_argument("--out", metavar="PATH", help=f"workbook to write (default {settings.DEFAULT_OUT})")
+    b.add_argument("--out", metavar="PATH", help=f"workbook to write (default {settings.DEFAULT_OUT}; "
+                                                 f"with --exercise {settings.DEFAULT_EXERCISE_OUT})")
+    b.add_argument("--exercise", action="store_true", default=None,
+                   help="leave the backward pass (the tables' error signals and gradients, the start-here sheet's "
+                        "chain rule) blank and shaded for the learner, its equations shown above it; "
+                        "`check` grades it once filled in")
     b.add_argument("--config", metavar="FILE.toml", help="TOML file with any of the keys: "
                    + ", ".join(settings.KEYS) + " (flags take precedence)")
 

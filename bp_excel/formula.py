@@ -226,7 +226,8 @@ def evaluate(tree, sheet, value_of):
         if node[1] not in FUNCTIONS:
             raise FormulaError(f"the function {node[1]} is not supported here")
         return FUNCTIONS[node[1]](walk, node[2])
-    return walk(tree)
+    result = walk(tree)
+    return 0.0 if result is None else result  # =A1 of an empty cell shows 0
 
 
 def evaluate_workbook(wb):

@@ -11,9 +11,10 @@ DEFAULT_LEARNING_RATES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0)
 DEFAULT_ITERATIONS = 200  # enough for the slowest default rate (0.1) to show its curve
 MAX_ITERATIONS = 50_000  # ~2 million formulas a sheet; beyond that spreadsheets crawl
 DEFAULT_OUT = Path("workbook/backprop.xlsx")
+DEFAULT_EXERCISE_OUT = Path("workbook/backprop-exercise.xlsx")
 # key: how many numbers it takes (None: one or more)
 NUMBER_LISTS = {"lr": None, "inputs": 2, "targets": 2, "weights": 8, "biases": 2}
-KEYS = ("lr", "iterations", "inputs", "targets", "weights", "biases", "out")
+KEYS = ("lr", "iterations", "inputs", "targets", "weights", "biases", "out", "exercise")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class BuildSettings:
     iterations: int = DEFAULT_ITERATIONS
     network: Network = field(default_factory=Network)
     out: Path = DEFAULT_OUT
+    exercise: bool = False  # the backward pass left blank and shaded, for the learner to fill in
 
 
 def _numbers(key, values):
@@ -89,6 +91,12 @@ def resolve(given):
         settings["learning_rates"] = _learning_rates(given["lr"])
     if "iterations" in given:
         settings["iterations"] = _iterations(given["iterations"])
+    if "exercise" in given:
+        if not isinstance(given["exercise"], bool):
+            raise UsageError(f"exercise must be true or false, got {given['exercise']!r}")
+        settings["exercise"] = given["exercise"]
     if "out" in given:
         settings["out"] = _out(given["out"])
+    elif settings.get("exercise"):
+        settings["out"] = DEFAULT_EXERCISE_OUT
     return BuildSettings(**settings)

@@ -15,6 +15,9 @@ PICTURE_COLUMN = "C"  # beside the inputs
 DEFAULT_STEP = 1e-4  # h of the gradient check
 MOVES = [("w1", 1), ("w1", -1), ("w5", 1), ("w5", -1)]  # the gradient check's four forward passes
 MOVED_FIRST_COLUMN = 2  # B
+# The chain rule's factors and products: what an exercise leaves for the learner to work out.
+ANSWERS = {"dE_da_o1", "da_o1_do1", "do1_dw5", "delta_o1", "dE_dw5", "delta_o2", "dE_da_h1", "da_h1_dh1",
+           "dh1_dw1", "dE_dw1"}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ LINK = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells a learner may change
 COPY_FILL = PatternFill("solid", fgColor="EDEDED")  # computed from another sheet's inputs
+ANSWER_FILL = PatternFill("solid", fgColor="E2EFDA")  # an exercise's blank, for the learner to fill in
 _EDGE = Side(style="thin", color="BF9000")
 INPUT_BORDER = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)
 

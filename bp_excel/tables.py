@@ -41,13 +41,13 @@ def quantity_of(header):
     (a_h1, act_h1, a_01, E_tot, Etotal, ∂E/∂w1, ∂E_total/∂W5, δE_tot/δw1, dE/dw1, Etotaldw1...), or None."""
     if not isinstance(header, str) or len(header) > 40:
         return None
-    key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d"))
+    key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d")).rstrip("=:")
     patterns = [
-        (r"d?e(?:total|tot)?/?dw([1-8])", "dE_dw{}"),
+        (r"d?e(?:total|tot|t)?/?dw([1-8])", "dE_dw{}"),
         (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"), (r"w([1-8])", "w{}"),
         (r"(?:net)?h([12])", "h{}"), (r"(?:net)?o([12])", "o{}"),
-        (r"(?:a|act|out)h([12])", "a_h{}"), (r"(?:a|act|out)[o0]([12])", "a_o{}"),
-        (r"e([12])", "E{}"), (r"e(?:total|tot)", "E_total"),
+        (r"(?:a|act|out|σ|sig|sigmoid)h([12])", "a_h{}"), (r"(?:a|act|out|σ|sig|sigmoid)[o0]([12])", "a_o{}"),
+        (r"e([12])", "E{}"), (r"e(?:total|tot|t)|totalerror|error", "E_total"),
     ]
     for pattern, name in patterns:
         match = re.fullmatch(pattern, key)

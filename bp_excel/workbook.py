@@ -9,7 +9,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import charts, diagram, layout, start_here, styles, summary
-from .equations import WEIGHTS
+from .equations import BACKWARD, WEIGHTS
 from .styles import BOLD, NOTE, NUMBER_FORMATS, TEXT
 
 LR_SHEET_NOTES = [
@@ -47,7 +47,7 @@ def _link(ws, cell, sheet):
     target.hyperlink = Hyperlink(ref=cell, location=f"{layout.reference(sheet, 'A1')}", display=sheet)
 
 
-def _write_start_here(ws, network, sheet_names):
+def _write_start_here(ws, network, sheet_names, exercise=False):
     lines = start_here.lines(network, sheet_names[0])
     formulas = start_here.formulas(lines, sheet_names[0])
     for row, line in enumerate(lines, start=1):
@@ -72,7 +72,11 @@ def _write_start_here(ws, network, sheet_names):
             for col in range(2, 2 + (len(start_here.MOVES) if line.kind == "moved" else 1)):
                 cell = f"{get_column_letter(col)}{row}"
                 if cell in formulas:
-                    _write(ws, cell, formulas[cell][0], number_format=NUMBER_FORMATS[line.number_kind])
+                    blank = exercise and line.key in start_here.ANSWERS
+                    target = _write(ws, cell, None if blank else formulas[cell][0],
+                                    number_format=NUMBER_FORMATS[line.number_kind])
+                    if blank:
+                        target.fill = styles.ANSWER_FILL
     for letter, width in {"A": 32, "B": 14, "C": 14, "D": 14, "E": 14}.items():
         ws.column_dimensions[letter].width = width
     first_input = next(row for row, line in enumerate(lines, start=1) if line.kind == "input")
@@ -81,7 +85,7 @@ def _write_start_here(ws, network, sheet_names):
     _print_one_page_wide(ws)
 
 
-def _write_learning_rate_sheet(ws, learning_rate, iterations, start_cells):
+def _write_learning_rate_sheet(ws, learning_rate, iterations, start_cells, exercise=False):
     _write(ws, f"A{layout.TITLE_ROW}", "Gradient descent, one row per iteration", styles.TITLE)
     _write(ws, f"A{layout.LINKS_ROW}", "Go to:", BOLD)
     _link(ws, f"B{layout.LINKS_ROW}", start_here.SHEET)
@@ -104,7 +108,7 @@ def _write_learning_rate_sheet(ws, learning_rate, iterations, start_cells):
     for row, text in enumerate(LR_SHEET_NOTES, start=layout.FIRST_ROW + 19):
         _write(ws, f"A{row}", text, BOLD if row == layout.FIRST_ROW + 19 else TEXT)
 
-    _write_table(ws, iterations, {w: layout.reference(start_here.SHEET, start_cells[w]) for w in WEIGHTS})
+    _write_table(ws, iterations, {w: layout.reference(start_here.SHEET, start_cells[w]) for w in WEIGHTS}, exercise)
     for letter, width in {"A": 20, "B": 12, **{c: 9 for c in "CDEFG"}, "H": 2}.items():
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{layout.FIRST_ROW}"
@@ -116,8 +120,9 @@ def _write_learning_rate_sheet(ws, learning_rate, iterations, start_cells):
     _print_one_page_wide(ws)
 
 
-def _write_table(ws, iterations, initial_weights):
+def _write_table(ws, iterations, initial_weights, exercise=False):
     formats = [NUMBER_FORMATS[column.quantity.kind] for column in layout.COLUMNS]
+    blank = [exercise and column.quantity in BACKWARD for column in layout.COLUMNS]
     for col, column in enumerate(layout.COLUMNS, start=layout.FIRST_TABLE_COLUMN):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = 11 if column.quantity.kind == "error" else 10
@@ -129,9 +134,13 @@ def _write_table(ws, iterations, initial_weights):
     for iteration in range(iterations + 1):
         row = layout.row_of(iteration)
         contents = layout.row_contents(iteration, initial_weights)
-        for col, (content, number_format) in enumerate(zip(contents, formats), start=layout.FIRST_TABLE_COLUMN):
+        for col, (content, number_format, answer) in enumerate(zip(contents, formats, blank),
+                                                              start=layout.FIRST_TABLE_COLUMN):
             # The default font (openpyxl's Calibri 11, styles.TEXT): setting it per cell costs a third of a build.
-            ws.cell(row, col, content).number_format = number_format
+            cell = ws.cell(row, col, None if answer else content)
+            cell.number_format = number_format
+            if answer:
+                cell.fill = styles.ANSWER_FILL
 
 
 def _write_summary(ws, sheets, iterations):
@@ -178,10 +187,12 @@ def build(settings):
     sheets = []
     for learning_rate, name in zip(settings.learning_rates, names):
         ws = wb.create_sheet(name)
-        _write_learning_rate_sheet(ws, learning_rate, settings.iterations, start_cells)
+        _write_learning_rate_sheet(ws, learning_rate, settings.iterations, start_cells, settings.exercise)
         sheets.append(ws)
-    _write_start_here(start, settings.network, names)
+    _write_start_here(start, settings.network, names, settings.exercise)
     _write_summary(summary_sheet, sheets, settings.iterations)
     wb.properties.creator = "bp_excel"
-    wb.properties.title = "Backpropagation, step by step"
+    wb.properties.title = "Backpropagation, step by step" + (": exercise" if settings.exercise else "")
+    if settings.exercise:
+        start["A1"].value += " — exercise: fill in the green cells, then run python -m bp_excel check"
     return wb

@@ -22,7 +22,8 @@ FIRST = HEADER_ROW + 1  # iteration 0's row
     ("a_h1", "a_h1"), ("act_h1", "a_h1"), ("a_o1", "a_o1"), ("a_01", "a_o1"), ("act_o1", "a_o1"),
     ("E_total", "E_total"), ("E_tot", "E_total"), ("Etotal", "E_total"), ("E_Total", "E_total"),
     ("∂E/∂w1", "dE_dw1"), ("∂E_total/∂w1", "dE_dw1"), ("∂E_total/∂W5", "dE_dw5"), ("δE_tot/δw1", "dE_dw1"),
-    ("dE/dw1", "dE_dw1"), ("Etotaldw1", "dE_dw1"), ("w 3", "w3"), ("t2", "t2"), ("h1", "h1"),
+    ("dE/dw1", "dE_dw1"), ("Etotaldw1", "dE_dw1"), ("w 3", "w3"), ("t2", "t2"), ("h1", "h1"), ("out_h1", "a_h1"),
+    ("σ(o2)", "a_o2"), ("net_o1", "o1"), ("i1 =", "i1"), ("Total error", "E_total"), ("b1", "b1"),
     ("h1 = w1*i1 + w2*i2", None), ("Step", None), ("iteration", None), ("δ_o1", None), ("∂E_total/∂a_h1", None),
 ])
 def test_header_spellings_seen_in_real_workbooks(header, quantity):
@@ -205,3 +206,40 @@ def test_a_summary_table_is_checked_column_by_column_against_the_training_at_eac
     assert summary["columns"] == {"E_total at lr 0.1": "B", "E_total at lr 0.5": "C", "E_total at lr 1": "D"}
     (wrong,) = summary["wrong"]
     assert (wrong["column"], wrong["first_row"]) == ("D", 2) and "older version" in wrong["mistake"]
+
+
+def test_an_exercise_is_handed_out_blank_and_graded_once_filled_in(tmp_path, capsys):
+    import openpyxl
+
+    from bp_excel import layout, start_here
+
+    path = tmp_path / "exercise.xlsx"
+    assert main(["build", "--exercise", "--lr", "0.5", "--iterations", "10", "--out", str(path)]) == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb["lr 0.5"]
+    col = layout.COLUMN_LETTER
+    for name in ("delta_o1", "dE_da_h2", "dE_dw1", "dE_dw8"):
+        cell = ws[f"{col[name]}{layout.row_of(3)}"]
+        assert cell.value is None and cell.fill.fgColor.rgb.endswith("E2EFDA"), name
+    assert isinstance(ws[f"{col['a_o1']}{layout.row_of(3)}"].value, str)  # the forward pass is given
+    start = wb[start_here.SHEET]
+    answers = [row for row in start.iter_rows() if row[0].value == "∂E_total/∂w5"]
+    assert answers and answers[0][1].value is None and answers[0][1].fill.fgColor.rgb.endswith("E2EFDA")
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 1
+    assert "dE/dw1 (column AG) from row 7" in capsys.readouterr().out
+
+    # The learner's answers, typed as formulas of the table's own cells.
+    answers = {"delta_o1": "=({a_o1}-$D$4)*{a_o1}*(1-{a_o1})", "delta_o2": "=({a_o2}-$E$4)*{a_o2}*(1-{a_o2})",
+               "dE_da_h1": "={delta_o1}*{w5}+{delta_o2}*{w7}", "dE_da_h2": "={delta_o1}*{w6}+{delta_o2}*{w8}",
+               "dE_dw1": "={dE_da_h1}*{a_h1}*(1-{a_h1})*$B$4", "dE_dw2": "={dE_da_h1}*{a_h1}*(1-{a_h1})*$C$4",
+               "dE_dw3": "={dE_da_h2}*{a_h2}*(1-{a_h2})*$B$4", "dE_dw4": "={dE_da_h2}*{a_h2}*(1-{a_h2})*$C$4",
+               "dE_dw5": "={delta_o1}*{a_h1}", "dE_dw6": "={delta_o1}*{a_h2}",
+               "dE_dw7": "={delta_o2}*{a_h1}", "dE_dw8": "={delta_o2}*{a_h2}"}
+    assert [ws[f"{c}3"].value for c in "BCDE"] == ["i1", "i2", "t1", "t2"]  # the cells the answers name
+    for row in range(layout.row_of(0), layout.row_of(10) + 1):
+        cells = {name: f"{letter}{row}" for name, letter in col.items()}
+        for name, formula in answers.items():
+            ws[cells[name]] = formula.format_map(cells)
+    wb.save(path)
+    assert main(["check", str(path)]) == 0, capsys.readouterr().out
