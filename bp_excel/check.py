@@ -2,7 +2,9 @@
 wrong. Each file is inspected as a stranger's (untrusted.py), recalculated by LibreOffice (one
 process for all of them), its tables found (tables.py) and graded (grading.py)."""
 import math
+import re
 import warnings
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -35,6 +37,31 @@ def _typed(path):
         return out
     finally:
         wb.close()
+
+
+CHART_RANGE = re.compile(r"<(?:\w+:)?f>(?:'((?:[^']|'')+)'|([^!<']+))!\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)</(?:\w+:)?f>")
+
+
+def _chart_ranges(path):
+    """[(sheet, column, last row)] of every chart series' cells (the zip's chart parts)."""
+    out = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/charts/chart") and name.endswith(".xml"):
+                text = archive.read(name).decode("utf-8", errors="replace")
+                for quoted, plain, column, _, end_column, end in CHART_RANGE.findall(text):
+                    if column == end_column:
+                        out.append(((quoted.replace("''", "'") or plain), column, int(end)))
+    return out
+
+
+def _warn_short_charts(table, charts):
+    """A warning where every chart of the table's E_total stops before the table does."""
+    column = table.columns.get("E_total")
+    ends = [end for sheet, letters, end in charts if sheet == table.sheet and letters == column]
+    if ends and max(ends) < table.last_row:
+        table.warnings.append(f"the chart of E_total (column {column}) stops at row {max(ends)}, "
+                              f"the table at row {table.last_row}")
 
 
 def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate_cell=None):
@@ -115,6 +142,9 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
             found = tables.find(typed, rows, sheet, header_row, mapping)
             if not found:
                 raise UsageError(f"{path}: {NO_TABLE}")
+            charts = _chart_ranges(path)
+            for table in found:
+                _warn_short_charts(table, charts)
             graded = [grade_table(t, typed[t.sheet], rows[t.sheet], learning_rate, learning_rate_cell) for t in found]
             network = next((n for _, n in graded if n is not None), None)
             graded = [report for report, _ in graded]

@@ -243,3 +243,17 @@ def test_an_exercise_is_handed_out_blank_and_graded_once_filled_in(tmp_path, cap
             ws[cells[name]] = formula.format_map(cells)
     wb.save(path)
     assert main(["check", str(path)]) == 0, capsys.readouterr().out
+
+
+def test_a_chart_that_stops_before_the_table_is_a_warning(tmp_path):
+    from openpyxl.chart import Reference, ScatterChart, Series
+
+    wb = handmade.write(rows=30)
+    ws = wb.active
+    chart = ScatterChart()
+    rows = {"min_row": FIRST, "max_row": FIRST + 19}  # W3:W22 of a table down to row 32
+    chart.series.append(Series(Reference(ws, min_col=23, **rows), Reference(ws, min_col=1, **rows)))
+    ws.add_chart(chart, "AH2")
+    report, = check([handmade.save(wb, tmp_path / "short-chart.xlsx")], TIMEOUT)
+    (table,) = report["tables"]
+    assert report["ok"] and "the chart of E_total (column W) stops at row 22, the table at row 32" in table["warnings"]
