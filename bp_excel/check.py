@@ -87,10 +87,19 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
                                   f"{cell.replace('$', '').lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}")
         found = value(rows, cell.replace("$", ""))
         if tables._is_number(found):
+            moved_by = _rate_of_updates(grader)
+            if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
+                table.warnings.append(f"the updates move the weights by {moved_by:.6g} × the gradient, not by "
+                                      f"the {found:g} in {cell.replace('$', '')}")
             return float(found), cell.replace("$", "")
     rate, cell = tables.learning_rate_from_label(table, cells, rows)
     if rate is not None:
         return rate, cell
+    return _rate_of_updates(grader), None
+
+
+def _rate_of_updates(grader):
+    """The median over weights and rows of (w_k − w_k+1) / ∂E/∂w_k: the rate the updates use."""
     ratios = []
     for w in WEIGHTS:
         g = grader.values.get(f"dE_d{w}")
@@ -98,7 +107,7 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
             with np.errstate(all="ignore"):
                 ratios += list((grader.values[w][:-1] - grader.values[w][1:]) / g[:-1])
     ratios = [r for r in ratios if math.isfinite(r)]
-    return (float(np.median(ratios)), None) if ratios else (None, None)
+    return float(np.median(ratios)) if ratios else None
 
 
 def _report(table, wrong, drift):
