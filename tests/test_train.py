@@ -183,7 +183,7 @@ def assert_one_line_error(code, err, fragment):
     (["--epochs", "0"], "must be > 0"),
     (["--batch-size", "-8"], "must be > 0"),
     (["--epochs", "many"], "invalid int value"),
-    (["--lr", "nan"], "must be > 0"),
+    (["--lr", "nan"], "must be finite"),
     (["--dropout", "1.5"], "must be in [0, 1)"),
     (["--colour"], "unrecognized arguments: --colour"),
     (["--model", "huge"], "invalid choice: 'huge'"),
