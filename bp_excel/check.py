@@ -72,7 +72,7 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
         return learning_rate, None
     if learning_rate_cell:
         found = value(rows, learning_rate_cell.replace("$", "").upper())
-        if not tables._is_number(found):
+        if not tables.is_number(found):
             raise UsageError(f"--lr-cell {learning_rate_cell} holds {found!r}, not a number")
         return float(found), learning_rate_cell.replace("$", "").upper()
     references = {row: refs for row, refs in tables.update_references(table, cells).items() if refs}
@@ -86,7 +86,7 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
                                   f"uses {other}; write ${cell.replace('$', '').rstrip('0123456789')}$"
                                   f"{cell.replace('$', '').lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}")
         found = value(rows, cell.replace("$", ""))
-        if tables._is_number(found):
+        if tables.is_number(found):
             moved_by = _rate_of_updates(grader)
             if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
                 table.warnings.append(f"the updates move the weights by {moved_by:.6g} × the gradient, not by "

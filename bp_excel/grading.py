@@ -64,7 +64,7 @@ def _numbers(table, rows):
         column = []
         for row in range(table.first_row, table.last_row + 1):
             x = value(rows, table.cell(quantity, row))
-            column.append(float(x) if tables._is_number(x) else math.nan)
+            column.append(float(x) if tables.is_number(x) else math.nan)
         out[quantity] = np.array(column)
     return out
 

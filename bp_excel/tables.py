@@ -77,7 +77,7 @@ class Table:
         return f"{self.columns[quantity]}{row}"
 
 
-def _is_number(value):
+def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -135,7 +135,7 @@ def _constants(table, cells, rows):
             letters = cell.rstrip("0123456789")
             row, col = int(cell[len(letters):]), column_index_from_string(letters)
             for candidate in (f"{letters}{row + 1}", f"{get_column_letter(col + 1)}{row}"):
-                if _is_number(value(rows, candidate)):
+                if is_number(value(rows, candidate)):
                     table.constants[name] = candidate
                     break
 
@@ -155,7 +155,7 @@ def find_summaries(formulas, values):
             if len(columns) >= 2:
                 table = Table(name, row, columns, kind="summary", first_row=row + 1)
                 last = row
-                while any(_is_number(value(values[name], f"{c}{last + 1}")) for c in columns.values()):
+                while any(is_number(value(values[name], f"{c}{last + 1}")) for c in columns.values()):
                     last += 1
                 table.last_row = last
                 if last > row:
@@ -178,14 +178,14 @@ def _data_rows(table, rows, cells):
 
     def weight(w, row):
         content = cells.get(table.cell(w, row))
-        return _is_number(value(rows, table.cell(w, row))) or (isinstance(content, str) and content.startswith("="))
+        return is_number(value(rows, table.cell(w, row))) or (isinstance(content, str) and content.startswith("="))
     while all(weight(w, row) for w in WEIGHTS if w in table.columns):
         row += 1
     last = row - 1
     key = lambda r: [value(rows, table.cell(q, r)) for q in table.columns]  # noqa: E731
     repeated = last
     while (repeated > table.first_row and key(repeated) == key(repeated - 1)
-           and all(_is_number(x) for x in key(repeated))):
+           and all(is_number(x) for x in key(repeated))):
         repeated -= 1
     if repeated < last:
         table.warnings.append(f"rows {repeated + 1}-{last} repeat row {repeated}: left out")
@@ -232,7 +232,7 @@ def learning_rate_from_label(table, cells, rows):
             if row > table.header_row:
                 continue
             for candidate in (f"{get_column_letter(col + 1)}{row}", f"{letters}{row + 1}"):
-                if _is_number(value(rows, candidate)):
+                if is_number(value(rows, candidate)):
                     return float(value(rows, candidate)), candidate
     return None, None
 
