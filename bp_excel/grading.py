@@ -125,6 +125,11 @@ class Grader:
             if quantity not in self.have:
                 continue
             equation = expanded(quantity, self.have)
+            missing = sorted(set(NAME.findall(equation)) - set(self.values))
+            if missing:
+                self.table.warnings.append(f"{display(quantity)} not checked: no column for "
+                                           f"{', '.join(map(display, missing))} (give --map {missing[0]}=COLUMN)")
+                continue
             expected = evaluate(equation, self.values)
             found = self.values[quantity]
             wrong = self._wrong(found, expected)
@@ -194,7 +199,7 @@ class Grader:
         for group in SIBLINGS:
             for belongs in group:
                 for used in group:
-                    if belongs != used and belongs in names and used in self.have:
+                    if belongs != used and belongs in names and used in self.values:
                         yield (f"uses {used} where {belongs} belongs",
                                equation.replace(f"{{{belongs}}}", f"{{{used}}}"), (used, belongs))
         if quantity in GRADIENTS[:4]:

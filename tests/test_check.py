@@ -257,3 +257,12 @@ def test_a_chart_that_stops_before_the_table_is_a_warning(tmp_path):
     report, = check([handmade.save(wb, tmp_path / "short-chart.xlsx")], TIMEOUT)
     (table,) = report["tables"]
     assert report["ok"] and "the chart of E_total (column W) stops at row 22, the table at row 32" in table["warnings"]
+
+
+def test_a_column_that_cannot_be_read_leaves_what_needs_it_unchecked_and_says_so(tmp_path):
+    wb = handmade.write(rows=10)
+    wb.active["E2"] = "w1 (updated)"  # a header nobody can read: the table has no w1
+    report, = check([handmade.save(wb, tmp_path / "no-w1.xlsx")], TIMEOUT)
+    (table,) = report["tables"]
+    assert "w1" not in table["columns"] and report["ok"]
+    assert any(w.startswith("h1 not checked: no column for w1 (give --map w1=COLUMN)") for w in table["warnings"])
