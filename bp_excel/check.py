@@ -86,6 +86,9 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
                                   f"uses {other}; write ${cell.replace('$', '').rstrip('0123456789')}$"
                                   f"{cell.replace('$', '').lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}")
         found = value(rows, cell.replace("$", ""))
+        if not tables.is_number(found):
+            table.warnings.append(f"the updates' learning rate {cell.replace('$', '')} holds {found!r}, not a number")
+            return None, cell.replace("$", "")
         if tables.is_number(found):
             moved_by = _rate_of_updates(grader)
             if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
@@ -170,9 +173,9 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
     return reports
 
 
-def _number(x):
+def _number(x, missing="no number (an error, text or nothing)"):
     if x is None:
-        return "an error or no number"
+        return missing
     return f"{x:.6g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
@@ -194,13 +197,13 @@ def details(report):
         return [summary_line(report)]
     lines = [summary_line(report)]
     for t in report["tables"]:
-        lr = f"learning rate {_number(t['learning_rate'])}" + (f" from {t['learning_rate_cell']}"
-                                                              if t["learning_rate_cell"] else "")
+        lr = f"learning rate {_number(t['learning_rate'], 'not found')}" + (
+            f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else "")
         lines.append(f"  sheet {t['sheet']!r}, header row {t['header_row']}, rows {t['first_row']}-{t['last_row']} "
                      f"({t['kind']}), {lr}: {'OK' if t['ok'] else 'WRONG'}")
         for f in t["wrong"]:
             lines.append(f"    {f['quantity']} (column {f['column']}) is wrong from row {f['first_row']}: "
-                         f"found {_number(f['found'])}, expected {_number(f['expected'])}")
+                         f"found {_number(f['found'])}, expected {_number(f['expected'], 'a number')}")
             if f["formula"]:
                 lines.append(f"      its formula: {f['formula']}")
             if f["mistake"]:

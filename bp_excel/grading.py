@@ -141,14 +141,27 @@ class Grader:
         order = ["i1", "i2", "t1", "t2", *WEIGHTS, *COMPUTED]
         return sorted(findings, key=lambda f: (f["first_row"], order.index(tables.internal(f["quantity"]))))
 
-    def _updates(self, learning_rate=None):
-        lr = self.table.learning_rate if learning_rate is None else learning_rate
+    def _updates(self):
+        lr = self.table.learning_rate
+        if lr is None:
+            self.table.warnings.append("no learning rate found: the updates are checked only for holding numbers "
+                                       "(give --lr or --lr-cell)")
+        elif lr == 0:
+            self.table.warnings.append("the learning rate is 0: the weights never change")
         findings = []
         for w in WEIGHTS:
             gradient = f"dE_d{w}"
-            if w not in self.have or gradient not in self.have or lr is None:
+            if w not in self.have or gradient not in self.have:
                 continue
             found = self.values[w][1:]
+            if lr is None:  # still wrong: no number where the weight above and its gradient are numbers
+                inputs = np.isfinite(self.values[w][:-1]) & np.isfinite(self.values[gradient][:-1])
+                wrong = np.concatenate([[False], inputs & ~np.isfinite(found)])
+                if wrong.any():
+                    finding = self._finding(w, np.full_like(self.values[w], math.nan), self.values[w], wrong, w)
+                    finding["hint"] = f"{self.table.cell(w, finding['first_row'])} holds no number: see its learning rate"
+                    findings.append(finding)
+                continue
             expected = self.values[w][:-1] - lr * self.values[gradient][:-1]
             wrong = np.concatenate([[False], self._wrong(found, expected)])
             if wrong.any():

@@ -123,7 +123,7 @@ def find(formulas, values, sheet=None, header_row=None, mapping=None):
         _data_rows(table, values[table.sheet], formulas[table.sheet])
         _kind(table, formulas[table.sheet])
         _constants(table, formulas[table.sheet], values[table.sheet])
-    return [t for t in tables if t.last_row > t.first_row]
+    return [t for t in tables if t.last_row >= t.first_row]
 
 
 def _constants(table, cells, rows):
@@ -170,21 +170,23 @@ def value(rows, cell):
 
 
 def _data_rows(table, rows, cells):
-    """The rows under the header whose weights are numbers or formulas (a formula whose value is
-    an error is a row the grader reports); repeated trailing rows (a last row copied several
-    times) are reported and left out."""
-    row = table.header_row + 1
-    table.first_row = row
-
-    def weight(w, row):
-        content = cells.get(table.cell(w, row))
-        return is_number(value(rows, table.cell(w, row))) or (isinstance(content, str) and content.startswith("="))
-    while all(weight(w, row) for w in WEIGHTS if w in table.columns):
+    """The rows under the header that hold weights (numbers, formulas, or anything else typed
+    there, which the grader reports): the table ends at the first row with no weight at all.
+    Repeated trailing rows of typed values (a last row pasted several times) are reported and
+    left out."""
+    weights = [w for w in WEIGHTS if w in table.columns]
+    row = table.first_row = table.header_row + 1
+    while any(cells.get(table.cell(w, row)) is not None for w in weights):
         row += 1
     last = row - 1
-    key = lambda r: [value(rows, table.cell(q, r)) for q in table.columns]  # noqa: E731
+
+    def key(r):
+        return [value(rows, table.cell(q, r)) for q in table.columns]
+
+    def typed(r):
+        return all(is_number(cells.get(table.cell(w, r))) for w in weights)
     repeated = last
-    while (repeated > table.first_row and key(repeated) == key(repeated - 1)
+    while (repeated > table.first_row and typed(repeated) and key(repeated) == key(repeated - 1)
            and all(is_number(x) for x in key(repeated))):
         repeated -= 1
     if repeated < last:
@@ -194,8 +196,8 @@ def _data_rows(table, rows, cells):
 
 def _kind(table, cells):
     computed = [q for q in table.columns if q not in NEEDED]
-    formulas = sum(isinstance(cells.get(table.cell(q, table.first_row + 1)), str)
-                   and cells[table.cell(q, table.first_row + 1)].startswith("=") for q in computed)
+    formulas = sum(isinstance(cells.get(table.cell(q, table.first_row)), str)
+                   and cells[table.cell(q, table.first_row)].startswith("=") for q in computed)
     table.kind = "table" if formulas * 2 >= len(computed) else "pasted"
 
 
