@@ -266,3 +266,14 @@ def test_a_column_that_cannot_be_read_leaves_what_needs_it_unchecked_and_says_so
     (table,) = report["tables"]
     assert "w1" not in table["columns"] and report["ok"]
     assert any(w.startswith("h1 not checked: no column for w1 (give --map w1=COLUMN)") for w in table["warnings"])
+
+
+@pytest.mark.parametrize("cell, content, first_wrong", [("E5", "oops", ("w1", 5)), ("G1", "fast", ("w1", 4))])
+def test_text_inside_the_table_or_in_its_rate_cell_is_wrong_not_the_end_of_it(tmp_path, cell, content, first_wrong):
+    wb = handmade.write(rows=6)
+    wb.active[cell] = content
+    report, = check([handmade.save(wb, tmp_path / "text.xlsx")], TIMEOUT)
+    (table,) = report["tables"]
+    assert not report["ok"] and table["last_row"] == FIRST + 5
+    assert (table["wrong"][0]["quantity"], table["wrong"][0]["first_row"]) == first_wrong
+    assert table["wrong"][0]["found"] is None
