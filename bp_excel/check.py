@@ -79,22 +79,31 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
     if references:
         first_row = min(references)
         cell = references[first_row][0]
+        cell = cell.replace("$", "")
+        found = value(rows, cell)
+        inside = tables.quantity_at(table, cell)
+        if inside:
+            rate, labelled = tables.learning_rate_from_label(table, cells, rows)
+            fix = f": write {tables.absolute(labelled)}" if labelled else ""
+            table.warnings.append(f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
+                                  f"{cell[len(cell.rstrip('0123456789')):]}, not the rate{fix}")
+            return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
         moved = [(row, refs[0]) for row, refs in sorted(references.items()) if refs[0] != cell]
         if moved:
             row, other = moved[0]
             table.warnings.append(f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "
-                                  f"uses {other}; write ${cell.replace('$', '').rstrip('0123456789')}$"
-                                  f"{cell.replace('$', '').lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}")
-        found = value(rows, cell.replace("$", ""))
-        if not tables.is_number(found):
-            table.warnings.append(f"the updates' learning rate {cell.replace('$', '')} holds {found!r}, not a number")
-            return None, cell.replace("$", "")
+                                  f"uses {other}; write {tables.absolute(cell)}")
         if tables.is_number(found):
             moved_by = _rate_of_updates(grader)
             if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
                 table.warnings.append(f"the updates move the weights by {moved_by:.6g} × the gradient, not by "
-                                      f"the {found:g} in {cell.replace('$', '')}")
-            return float(found), cell.replace("$", "")
+                                      f"the {found:g} in {cell}")
+            return float(found), cell
+        if found is not None:  # text: every update is an error, which the grader reports
+            table.warnings.append(f"the updates' learning rate {cell} holds {found!r}, not a number")
+            return None, cell
+        # Empty: the updates do not move the weights; the rate they should use is the labelled one.
+        table.warnings.append(f"the updates' learning rate {cell} is empty: the weights never change")
     rate, cell = tables.learning_rate_from_label(table, cells, rows)
     if rate is not None:
         return rate, cell
@@ -129,7 +138,7 @@ def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None)
     drift = grader.trajectory()
     if wrong:
         wrong[0]["carries"] = grader.carried(drift)
-    moving = [w for w in table.warnings if w.startswith("the learning-rate reference moves")]
+    moving = [w for w in table.warnings if w.startswith(("the learning-rate reference moves", "the updates' learning rate"))]
     for finding in wrong:
         if moving and finding["quantity"] in WEIGHTS and not finding["mistake"]:
             finding["mistake"] = moving[0]

@@ -168,7 +168,7 @@ class Grader:
                 full = np.concatenate([[math.nan], expected])
                 finding = self._finding(w, full, self.values[w], wrong, update(w).formula[1:])
                 row, cell = finding["first_row"], self.table.learning_rate_cell
-                rate = f"${cell.rstrip('0123456789')}${cell[len(cell.rstrip('0123456789')):]}" if cell else f"{lr:g}"
+                rate = tables.absolute(cell) if cell else f"{lr:g}"
                 finding["hint"] = (f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
                                    f"{self.table.cell(gradient, row - 1)}")
                 sign = self.values[w][:-1] + lr * self.values[gradient][:-1]

@@ -72,8 +72,7 @@ class Table:
     def cell(self, quantity, row):
         """The cell of a quantity on a data row: its column's, or the one cell of an input given once."""
         if quantity in self.constants:
-            letters = self.constants[quantity].rstrip("0123456789")
-            return f"${letters}${self.constants[quantity][len(letters):]}"
+            return absolute(self.constants[quantity])
         return f"{self.columns[quantity]}{row}"
 
 
@@ -202,9 +201,8 @@ def _kind(table, cells):
 
 
 def update_references(table, cells):
-    """{row: [cells]} that the w1..w8 updates of each data row refer to, besides the weights and
-    gradients of the table: normally the one learning-rate cell."""
-    own = set(table.columns.values())
+    """{row: [cells]} that the w1..w8 updates of each data row refer to, besides the weight and
+    its gradient on the row above: normally the one learning-rate cell."""
     out = {}
     for row in range(table.first_row + 1, table.last_row + 1):
         found = []
@@ -216,13 +214,24 @@ def update_references(table, cells):
                 refs = references(parse(content))
             except FormulaError:
                 continue
-            for _, sheet, ref in refs:
-                letters = ref.rstrip("0123456789")
-                in_table = letters in own and table.first_row <= int(ref[len(letters):]) <= table.last_row
-                if sheet is None and not in_table:
-                    found.append(ref)
+            own = {table.cell(w, row - 1), table.cell(f"dE_d{w}", row - 1) if f"dE_d{w}" in table.columns else None}
+            found += [cells for _, sheet, cells in refs if sheet is None and cells not in own]
         out[row] = found
     return out
+
+
+def absolute(cell):
+    """G1 -> $G$1"""
+    letters = cell.rstrip("0123456789")
+    return f"${letters}${cell[len(letters):]}"
+
+
+def quantity_at(table, cell):
+    """The quantity a cell of the table's data rows holds, or None for a cell outside them."""
+    letters = cell.rstrip("0123456789")
+    row = int(cell[len(letters):])
+    names = [q for q, c in table.columns.items() if c == letters]
+    return names[0] if names and table.first_row <= row <= table.last_row else None
 
 
 def learning_rate_from_label(table, cells, rows):

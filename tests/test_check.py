@@ -277,3 +277,20 @@ def test_text_inside_the_table_or_in_its_rate_cell_is_wrong_not_the_end_of_it(tm
     assert not report["ok"] and table["last_row"] == FIRST + 5
     assert (table["wrong"][0]["quantity"], table["wrong"][0]["first_row"]) == first_wrong
     assert table["wrong"][0]["found"] is None
+
+
+def test_an_update_whose_rate_is_a_cell_of_the_table_is_named(tmp_path):
+    # The rate in G19 under a label; the updates fixed only in their column, from the first one: $G21,
+    # which is the table's w3 of the row above.
+    wb = handmade.write(rows=8, header_row=20)
+    ws = wb.active
+    ws["F1"], ws["G1"], ws["F19"], ws["G19"] = None, None, "lr", 1.0
+    for row in range(22, 29):
+        for weight, gradient in zip("EFGHMNOP", ["X", "Y", "Z", "AA", "AB", "AC", "AD", "AE"]):
+            ws[f"{weight}{row}"] = f"={weight}{row - 1}-$G{row - 1}*{gradient}{row - 1}"
+    report, = check([handmade.save(wb, tmp_path / "g21.xlsx")], TIMEOUT)
+    (table,) = report["tables"]
+    assert (table["learning_rate"], table["learning_rate_cell"]) == (1.0, "G19")
+    first = table["wrong"][0]
+    assert (first["quantity"], first["first_row"]) == ("w1", 22)
+    assert "G21, the table's w3 of row 21, not the rate: write $G$19" in first["mistake"]
