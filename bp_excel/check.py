@@ -88,7 +88,9 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
             table.warnings.append(f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
                                   f"{cell[len(cell.rstrip('0123456789')):]}, not the rate{fix}")
             return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
-        moved = [(row, refs[0]) for row, refs in sorted(references.items()) if refs[0] != cell]
+        # A rate copied into every row is fine; a reference that moves onto other values is not.
+        moved = [(row, refs[0]) for row, refs in sorted(references.items())
+                 if refs[0] != cell and value(rows, refs[0]) != found]
         if moved:
             row, other = moved[0]
             table.warnings.append(f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "

@@ -43,7 +43,7 @@ def quantity_of(header):
         return None
     key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d")).rstrip("=:")
     patterns = [
-        (r"d?e(?:total|tot|t)?/?dw([1-8])", "dE_dw{}"),
+        (r"d?e(?:total|tot|t)?/?d?w([1-8])", "dE_dw{}"),
         (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"), (r"w([1-8])", "w{}"),
         (r"(?:net)?h([12])", "h{}"), (r"(?:net)?o([12])", "o{}"),
         (r"(?:a|act|out|σ|sig|sigmoid)h([12])", "a_h{}"), (r"(?:a|act|out|σ|sig|sigmoid)[o0]([12])", "a_o{}"),

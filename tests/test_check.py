@@ -294,3 +294,17 @@ def test_an_update_whose_rate_is_a_cell_of_the_table_is_named(tmp_path):
     first = table["wrong"][0]
     assert (first["quantity"], first["first_row"]) == ("w1", 22)
     assert "G21, the table's w3 of row 21, not the rate: write $G$19" in first["mistake"]
+
+
+def test_a_learning_rate_copied_into_every_row_is_no_moving_reference(tmp_path):
+    wb = handmade.write(rows=8)
+    ws = wb.active
+    ws["AG2"] = "η"
+    for row in range(FIRST, FIRST + 8):
+        ws[f"AG{row}"] = 1.0
+        if row > FIRST:
+            for weight, gradient in zip("EFGHMNOP", ["X", "Y", "Z", "AA", "AB", "AC", "AD", "AE"]):
+                ws[f"{weight}{row}"] = f"={weight}{row - 1}-AG{row - 1}*{gradient}{row - 1}"
+    report, = check([handmade.save(wb, tmp_path / "rate-column.xlsx")], TIMEOUT)
+    (table,) = report["tables"]
+    assert report["ok"] and table["warnings"] == [] and table["learning_rate"] == 1.0
