@@ -308,3 +308,16 @@ def test_a_learning_rate_copied_into_every_row_is_no_moving_reference(tmp_path):
     report, = check([handmade.save(wb, tmp_path / "rate-column.xlsx")], TIMEOUT)
     (table,) = report["tables"]
     assert report["ok"] and table["warnings"] == [] and table["learning_rate"] == 1.0
+
+
+def test_fifty_workbooks_in_one_libreoffice_run_within_a_minute(tmp_path):
+    import time
+
+    mistakes = [None, *handmade.MISTAKES]
+    paths = [handmade.save(handmade.write(rows=40, mistake=mistakes[k % len(mistakes)]), tmp_path / f"s{k:02}.xlsx")
+             for k in range(50)]
+    started = time.monotonic()
+    reports = check(paths, TIMEOUT)
+    elapsed = time.monotonic() - started
+    assert [r["ok"] for r in reports] == [k % len(mistakes) == 0 for k in range(50)]
+    assert elapsed < 60, f"{elapsed:.1f} s"
