@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from . import tables
-from .equations import BACKWARD, E_TOTAL, FORWARD, WEIGHTS, update
+from .equations import BACKWARD, E_TOTAL, FORWARD, WEIGHTS
 from .network import Network, train
 from .tables import GRADIENTS, NEEDED, display, value
 
@@ -108,7 +108,7 @@ class Grader:
         # Where expected is not a number, an input of this cell is wrong already: its own row is not.
         return np.isfinite(expected) & ~(error <= self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale))
 
-    def _finding(self, quantity, expected, found, wrong, equation, mistake=None):
+    def _finding(self, quantity, expected, found, wrong, mistake=None):
         t, index = self.table, int(np.argmax(wrong))
         row = t.first_row + index
         cell = t.cell(quantity, row)
@@ -116,7 +116,7 @@ class Grader:
         return {"quantity": display(quantity), "column": t.columns[quantity], "first_row": row,
                 "expected": _finite(expected[index]), "found": _finite(found[index]),
                 "formula": formula if isinstance(formula, str) and formula.startswith("=") else None,
-                "mistake": mistake, "hint": "", "_equation": equation, "_wrong_rows": int(wrong.sum())}
+                "mistake": mistake, "hint": "", "rows_wrong": int(wrong.sum())}
 
     def local(self):
         """The quantities whose own formula is wrong, in the order of the computation."""
@@ -158,7 +158,7 @@ class Grader:
                 inputs = np.isfinite(self.values[w][:-1]) & np.isfinite(self.values[gradient][:-1])
                 wrong = np.concatenate([[False], inputs & ~np.isfinite(found)])
                 if wrong.any():
-                    finding = self._finding(w, np.full_like(self.values[w], math.nan), self.values[w], wrong, w)
+                    finding = self._finding(w, np.full_like(self.values[w], math.nan), self.values[w], wrong)
                     finding["hint"] = f"{self.table.cell(w, finding['first_row'])} holds no number: see its learning rate"
                     findings.append(finding)
                 continue
@@ -166,7 +166,7 @@ class Grader:
             wrong = np.concatenate([[False], self._wrong(found, expected)])
             if wrong.any():
                 full = np.concatenate([[math.nan], expected])
-                finding = self._finding(w, full, self.values[w], wrong, update(w).formula[1:])
+                finding = self._finding(w, full, self.values[w], wrong)
                 row, cell = finding["first_row"], self.table.learning_rate_cell
                 rate = tables.absolute(cell) if cell else f"{lr:g}"
                 finding["hint"] = (f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
@@ -184,14 +184,14 @@ class Grader:
                 column = self.values[name]
                 wrong = self._wrong(column, np.full_like(column, column[0]))
                 if wrong.any():
-                    findings.append(self._finding(name, np.full_like(column, column[0]), column, wrong, name,
+                    findings.append(self._finding(name, np.full_like(column, column[0]), column, wrong,
                                                   f"{name} changes down the table: a reference that moves as it "
                                                   f"is copied (write ${self.table.columns[name]}${self.table.first_row})"))
         return findings
 
     def _diagnose(self, quantity, expected, found, wrong, equation):
         """A finding, with the mistake named where another formula fits the found values."""
-        finding = self._finding(quantity, expected, found, wrong, equation)
+        finding = self._finding(quantity, expected, found, wrong)
         t, row = self.table, finding["first_row"]
         correct = in_cells(equation, t, row)
         finding["hint"] = f"{t.cell(quantity, row)} should be {correct}"
@@ -271,7 +271,7 @@ def grade_summary(table, rows, formulas, network):
         expected = train(network, rate, len(found) - 1)["E_total"]
         wrong = grader._wrong(found, expected)
         if wrong.any():
-            finding = grader._finding(name, expected, found, wrong, "E_total")
+            finding = grader._finding(name, expected, found, wrong)
             finding["mistake"] = (f"the E_total column for learning rate {rate:g} does not follow the table's "
                                   f"training at that rate: pasted from an older version of the table?")
             finding["hint"] = f"{letter}{finding['first_row']} should be E_total of iteration {int(wrong.argmax())}"
