@@ -8,6 +8,7 @@ import zipfile
 
 import numpy as np
 import openpyxl
+from openpyxl.utils.cell import coordinate_from_string
 
 from . import engines, tables, untrusted
 from .common import UsageError
@@ -86,7 +87,7 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
             rate, labelled = tables.learning_rate_from_label(table, cells, rows)
             fix = f": write {tables.absolute(labelled)}" if labelled else ""
             table.warnings.append(f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
-                                  f"{cell[len(cell.rstrip('0123456789')):]}, not the rate{fix}")
+                                  f"{coordinate_from_string(cell)[1]}, not the rate{fix}")
             return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
         # A rate copied into every row is fine; a reference that moves onto other values is not.
         moved = [(row, refs[0]) for row, refs in sorted(references.items())

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
 
 from .common import UsageError
 from .equations import WEIGHTS
@@ -107,8 +108,8 @@ def find(formulas, values, sheet=None, header_row=None, mapping=None):
         for cell, content in cells.items():
             quantity = quantity_of(content)
             if quantity:
-                letters = cell.rstrip("0123456789")
-                by_row.setdefault(int(cell[len(letters):]), []).append((column_index_from_string(letters), quantity))
+                letters, row = coordinate_from_string(cell)
+                by_row.setdefault(row, []).append((column_index_from_string(letters), quantity))
         rows = [header_row] if header_row else sorted(by_row)
         for row in rows:
             groups = _header_groups(sorted(by_row.get(row, [])))
@@ -131,8 +132,8 @@ def _constants(table, cells, rows):
     for cell, content in cells.items():
         name = quantity_of(content)
         if name in ("i1", "i2", "t1", "t2", "b1", "b2") and name not in table.columns and name not in table.constants:
-            letters = cell.rstrip("0123456789")
-            row, col = int(cell[len(letters):]), column_index_from_string(letters)
+            letters, row = coordinate_from_string(cell)
+            col = column_index_from_string(letters)
             for candidate in (f"{letters}{row + 1}", f"{get_column_letter(col + 1)}{row}"):
                 if is_number(value(rows, candidate)):
                     table.constants[name] = candidate
@@ -148,8 +149,8 @@ def find_summaries(formulas, values):
         for cell, content in cells.items():
             match = RATE_HEADER.match(content) if isinstance(content, str) else None
             if match:
-                letters = cell.rstrip("0123456789")
-                by_row.setdefault(int(cell[len(letters):]), {})[f"E_total at lr {float(match[1]):g}"] = letters
+                letters, row = coordinate_from_string(cell)
+                by_row.setdefault(row, {})[f"E_total at lr {float(match[1]):g}"] = letters
         for row, columns in sorted(by_row.items()):
             if len(columns) >= 2:
                 table = Table(name, row, columns, kind="summary", first_row=row + 1)
@@ -163,8 +164,8 @@ def find_summaries(formulas, values):
 
 
 def value(rows, cell):
-    letters = cell.rstrip("0123456789")
-    row, col = int(cell[len(letters):]), column_index_from_string(letters)
+    letters, row = coordinate_from_string(cell)
+    col = column_index_from_string(letters)
     return rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
 
 
@@ -215,21 +216,20 @@ def update_references(table, cells):
             except FormulaError:
                 continue
             own = {table.cell(w, row - 1), table.cell(f"dE_d{w}", row - 1) if f"dE_d{w}" in table.columns else None}
-            found += [cells for _, sheet, cells in refs if sheet is None and cells not in own]
+            found += [cells for _, sheet, cells in refs if sheet is None and ":" not in cells and cells not in own]
         out[row] = found
     return out
 
 
 def absolute(cell):
     """G1 -> $G$1"""
-    letters = cell.rstrip("0123456789")
-    return f"${letters}${cell[len(letters):]}"
+    letters, row = coordinate_from_string(cell)
+    return f"${letters}${row}"
 
 
 def quantity_at(table, cell):
     """The quantity a cell of the table's data rows holds, or None for a cell outside them."""
-    letters = cell.rstrip("0123456789")
-    row = int(cell[len(letters):])
+    letters, row = coordinate_from_string(cell)
     names = [q for q, c in table.columns.items() if c == letters]
     return names[0] if names and table.first_row <= row <= table.last_row else None
 
@@ -238,8 +238,8 @@ def learning_rate_from_label(table, cells, rows):
     """A number beside or below a label such as η, lr or 'learning rate' above or left of the table."""
     for cell, content in cells.items():
         if isinstance(content, str) and LR_LABEL.match(content):
-            letters = cell.rstrip("0123456789")
-            row, col = int(cell[len(letters):]), column_index_from_string(letters)
+            letters, row = coordinate_from_string(cell)
+            col = column_index_from_string(letters)
             if row > table.header_row:
                 continue
             for candidate in (f"{get_column_letter(col + 1)}{row}", f"{letters}{row + 1}"):
