@@ -12,9 +12,10 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from . import engines, tables, untrusted
 from .common import UsageError
+from .engines import value
 from .equations import WEIGHTS
 from .grading import Grader, grade_summary
-from .tables import display, value
+from .tables import display
 
 NO_TABLE = ("no backpropagation table found: a table needs a header row naming at least "
             f"{tables.MIN_HEADERS} of i1 i2 t1 t2 w1..w8 h1 a_h1 h2 a_h2 o1 a_o1 o2 a_o2 E1 E2 E_total dE/dw1..dE/dw8; "

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from .common import UsageError
 
@@ -26,7 +27,8 @@ STANDARD_SOFFICE = {
     "Windows": [r"C:\Program Files\LibreOffice\program\soffice.exe"],
 }
 # LibreOffice's default profile keeps the values stored in an .xlsx instead of recalculating;
-# this profile setting makes it always recalculate on load.
+# this profile makes it always recalculate on load, and never run macros (check grades workbooks
+# that strangers send).
 ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
@@ -35,7 +37,6 @@ ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
 </oor:items>
 """
-# (and macros never run: the workbooks that check grades come from strangers)
 
 
 def find_soffice():
@@ -75,6 +76,12 @@ def choose(engine):
     if engine == "gnumeric":
         raise UsageError("Gnumeric's ssconvert not found (Debian/Ubuntu: sudo apt-get install gnumeric)")
     raise UsageError(f"no spreadsheet engine found: {INSTALL_HINT}")
+
+
+def value(rows, cell):
+    """The value of one cell ("B5" or "$B$5") in an engine's rows; None beyond them."""
+    row, col = coordinate_to_tuple(cell.replace("$", ""))
+    return rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
 
 
 def _values(path):

@@ -16,9 +16,10 @@ import re
 import numpy as np
 
 from . import tables
+from .engines import value
 from .equations import BACKWARD, E_TOTAL, FORWARD, WEIGHTS
 from .network import Network, train
-from .tables import GRADIENTS, NEEDED, display, value
+from .tables import GRADIENTS, NEEDED, display
 
 EQUATIONS = {q.name: q.formula[1:] for q in FORWARD + [E_TOTAL] + BACKWARD}
 COMPUTED = [q.name for q in FORWARD + [E_TOTAL]] + GRADIENTS  # in the order of the computation

@@ -12,6 +12,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
 from .common import UsageError
+from .engines import value
 from .equations import WEIGHTS
 from .formula import FormulaError, parse, references
 
@@ -161,12 +162,6 @@ def find_summaries(formulas, values):
                 if last > row:
                     found.append(table)
     return found
-
-
-def value(rows, cell):
-    letters, row = coordinate_from_string(cell)
-    col = column_index_from_string(letters)
-    return rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
 
 
 def _data_rows(table, rows, cells):

@@ -6,10 +6,9 @@ shaded cells, each sheet's learning rate, the table's length), never from cached
 import math
 from dataclasses import dataclass, field
 
-from openpyxl.utils.cell import coordinate_to_tuple
-
 from . import layout, start_here, summary
 from .common import UsageError
+from .engines import value
 from .network import Network
 from .reference import expected_cells
 
@@ -55,16 +54,11 @@ class Comparison:
                 "e_total": self.e_total}
 
 
-def _value(rows, cell):
-    row, col = coordinate_to_tuple(cell.replace("$", ""))
-    return rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
-
-
 def _number(rows, cell, what):
-    value = _value(rows, cell)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise UsageError(f"{what} is {value!r}, not a number")
-    return float(value)
+    found = value(rows, cell)
+    if not isinstance(found, (int, float)) or isinstance(found, bool) or not math.isfinite(found):
+        raise UsageError(f"{what} is {found!r}, not a number")
+    return float(found)
 
 
 def _inputs(values):
@@ -83,13 +77,13 @@ def _inputs(values):
     iterations = set()
     for sheet in sheets:
         rows = values[sheet]
-        found = [_value(rows, f"{layout.COLUMN_LETTER[c.name]}{layout.HEADER_ROW}") for c in layout.COLUMNS]
+        found = [value(rows, f"{layout.COLUMN_LETTER[c.name]}{layout.HEADER_ROW}") for c in layout.COLUMNS]
         if found != headers:
             raise UsageError(f"sheet {sheet!r} is not a bp_excel learning-rate sheet (build the workbook with "
                              f"`python -m bp_excel build`)")
         column = layout.COLUMN_LETTER["iteration"]
         count = 0
-        while _value(rows, f"{column}{layout.row_of(count)}") is not None:
+        while value(rows, f"{column}{layout.row_of(count)}") is not None:
             count += 1
         iterations.add(count - 1)
     if len(iterations) != 1 or min(iterations) < 1:
@@ -108,9 +102,9 @@ def check(values):
     for sheet, cells in expected.items():
         result = Comparison(sheet, learning_rates.get(sheet))
         for cell, want in cells.items():
-            result.compare(cell, _value(values[sheet], cell), want)
+            result.compare(cell, value(values[sheet], cell), want)
         if sheet in learning_rates:
             column = layout.COLUMN_LETTER["E_total"]
-            result.e_total = [_value(values[sheet], f"{column}{layout.row_of(k)}") for k in range(iterations + 1)]
+            result.e_total = [value(values[sheet], f"{column}{layout.row_of(k)}") for k in range(iterations + 1)]
         results.append(result)
     return sorted(results, key=lambda r: r.learning_rate is None)
