@@ -11,7 +11,7 @@ import openpyxl
 from openpyxl.utils.cell import coordinate_from_string
 
 from . import engines, tables, untrusted
-from .common import UsageError
+from labkit.cli import UsageError
 from .engines import value
 from .equations import WEIGHTS
 from .grading import Grader, grade_summary
@@ -78,40 +78,48 @@ def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate
             raise UsageError(f"--lr-cell {learning_rate_cell} holds {found!r}, not a number")
         return float(found), learning_rate_cell.replace("$", "").upper()
     references = {row: refs for row, refs in tables.update_references(table, cells).items() if refs}
-    if references:
-        first_row = min(references)
-        cell = references[first_row][0]
-        cell = cell.replace("$", "")
-        found = value(rows, cell)
-        inside = tables.quantity_at(table, cell)
-        if inside:
-            rate, labelled = tables.learning_rate_from_label(table, cells, rows)
-            fix = f": write {tables.absolute(labelled)}" if labelled else ""
-            table.warnings.append(f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
-                                  f"{coordinate_from_string(cell)[1]}, not the rate{fix}")
-            return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
-        # A rate copied into every row is fine; a reference that moves onto other values is not.
-        moved = [(row, refs[0]) for row, refs in sorted(references.items())
-                 if refs[0] != cell and value(rows, refs[0]) != found]
-        if moved:
-            row, other = moved[0]
-            table.warnings.append(f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "
-                                  f"uses {other}; write {tables.absolute(cell)}")
-        if tables.is_number(found):
-            moved_by = _rate_of_updates(grader)
-            if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
-                table.warnings.append(f"the updates move the weights by {moved_by:.6g} × the gradient, not by "
-                                      f"the {found:g} in {cell}")
-            return float(found), cell
-        if found is not None:  # text: every update is an error, which the grader reports
-            table.warnings.append(f"the updates' learning rate {cell} holds {found!r}, not a number")
-            return None, cell
-        # Empty: the updates do not move the weights; the rate they should use is the labelled one.
-        table.warnings.append(f"the updates' learning rate {cell} is empty: the weights never change")
+    named = _rate_the_updates_name(table, cells, rows, grader, references) if references else None
+    if named:
+        return named
     rate, cell = tables.learning_rate_from_label(table, cells, rows)
     if rate is not None:
         return rate, cell
     return _rate_of_updates(grader), None
+
+
+def _rate_the_updates_name(table, cells, rows, grader, references):
+    """(rate, cell) of the cell the update formulas name ({row: references}), with a warning where
+    it lies inside the table, moves from row to row, disagrees with the numbers or holds text;
+    None where it is empty (the labelled rate is the one the learner meant)."""
+    first_row = min(references)
+    cell = references[first_row][0].replace("$", "")
+    found = value(rows, cell)
+    inside = tables.quantity_at(table, cell)
+    if inside:
+        rate, labelled = tables.learning_rate_from_label(table, cells, rows)
+        fix = f": write {tables.absolute(labelled)}" if labelled else ""
+        table.warnings.append(f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
+                              f"{coordinate_from_string(cell)[1]}, not the rate{fix}")
+        return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
+    # A rate copied into every row is fine; a reference that moves onto other values is not.
+    moved = [(row, refs[0]) for row, refs in sorted(references.items())
+             if refs[0] != cell and value(rows, refs[0]) != found]
+    if moved:
+        row, other = moved[0]
+        table.warnings.append(f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "
+                              f"uses {other}; write {tables.absolute(cell)}")
+    if tables.is_number(found):
+        moved_by = _rate_of_updates(grader)
+        if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
+            table.warnings.append(f"the updates move the weights by {moved_by:.6g} × the gradient, not by "
+                                  f"the {found:g} in {cell}")
+        return float(found), cell
+    if found is not None:  # text: every update is an error, which the grader reports
+        table.warnings.append(f"the updates' learning rate {cell} holds {found!r}, not a number")
+        return None, cell
+    # Empty: the updates do not move the weights; the rate they should use is the labelled one.
+    table.warnings.append(f"the updates' learning rate {cell} is empty: the weights never change")
+    return None
 
 
 def _rate_of_updates(grader):

@@ -4,9 +4,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-from . import engines, formula, layout, reference, settings, tables, xlsx
+from labkit.cli import Parser, UsageError, command, finite, positive
+
+from . import calculation, engines, formula, layout, reference, settings, tables, xlsx
 from .check import check as check_workbooks, details, summary_line
-from .common import Parser, UsageError, command, finite, positive
+from .network import Network
 from .plots import save_plots
 from .render import render
 from .verify import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, check
@@ -17,24 +19,33 @@ DEFAULT_SCREENS = settings.DEFAULT_OUT.parent / "screens"
 MAX_FAILURES_SHOWN = 20
 
 
-def parse_args(argv):
-    parser = Parser(prog="bp_excel", description="Backpropagation, step by step, in a live Excel workbook.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,verify,check,render,open}")
+def _numbers(values):
+    return " ".join(f"{x:g}" for x in values)
 
+
+def _add_timeout(p, what):
+    p.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                   help=f"give up on {what} (default {DEFAULT_TIMEOUT_S})")
+
+
+def _add_build(commands):
     b = commands.add_parser("build", help="write the workbook and its PNG error curves",
                             description="Write the workbook (one sheet and chart per learning rate, "
                                         "a summary sheet) and PNGs of the E_total curves beside it.")
+    classic = Network()
     b.add_argument("--lr", type=finite, nargs="+", metavar="LR",
-                   help=f"learning rates, one sheet each (default: {' '.join(f'{x:g}' for x in settings.DEFAULT_LEARNING_RATES)})")
+                   help=f"learning rates, one sheet each (default: {_numbers(settings.DEFAULT_LEARNING_RATES)})")
     b.add_argument("--iterations", type=int, metavar="N",
                    help=f"weight updates: rows for iterations 0..N (default {settings.DEFAULT_ITERATIONS}, "
                         f"at most {settings.MAX_ITERATIONS})")
-    b.add_argument("--inputs", type=finite, nargs="+", metavar=("I1", "I2"), help="inputs (default 0.05 0.1)")
-    b.add_argument("--targets", type=finite, nargs="+", metavar=("T1", "T2"), help="targets (default 0.5 0.5)")
+    b.add_argument("--inputs", type=finite, nargs="+", metavar=("I1", "I2"),
+                   help=f"inputs (default {_numbers(classic.inputs)})")
+    b.add_argument("--targets", type=finite, nargs="+", metavar=("T1", "T2"),
+                   help=f"targets (default {_numbers(classic.targets)})")
     b.add_argument("--weights", type=finite, nargs="+", metavar="W",
-                   help="initial w1..w8 (default 0.15 0.2 0.25 0.3 0.4 0.45 0.5 0.55)")
+                   help=f"initial w1..w8 (default {_numbers(classic.weights)})")
     b.add_argument("--biases", type=finite, nargs="+", metavar=("B1", "B2"),
-                   help="hidden and output biases, held fixed (default 0 0)")
+                   help=f"hidden and output biases, held fixed (default {_numbers(classic.biases)})")
     b.add_argument("--out", metavar="PATH", help=f"workbook to write (default {settings.DEFAULT_OUT}; "
                                                  f"with --exercise {settings.DEFAULT_EXERCISE_OUT})")
     b.add_argument("--exercise", action="store_true", default=None,
@@ -44,6 +55,8 @@ def parse_args(argv):
     b.add_argument("--config", metavar="FILE.toml", help="TOML file with any of the keys: "
                    + ", ".join(settings.KEYS) + " (flags take precedence)")
 
+
+def _add_verify(commands):
     v = commands.add_parser("verify", help="recalculate in a spreadsheet engine and compare with NumPy",
                             description="Recalculate every cell in a real spreadsheet engine and compare each "
                                         f"computed cell with the NumPy reference: a cell passes within {RELATIVE_TOLERANCE:g} of its "
@@ -53,10 +66,11 @@ def parse_args(argv):
     v.add_argument("--engine", choices=["auto", "all", *engines.NAMES], default="auto",
                    help="auto: the first found of LibreOffice, Gnumeric, Excel through xlwings; "
                         "all: every one found, each compared with NumPy")
-    v.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
-                   help=f"give up on an engine that takes longer (default {DEFAULT_TIMEOUT_S})")
+    _add_timeout(v, "an engine that takes longer")
     v.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
+
+def _add_check(commands):
     c = commands.add_parser("check", help="grade hand-made backpropagation workbooks: where does each go wrong?",
                             description="Find the backpropagation tables in each workbook, recalculate them in "
                                         "LibreOffice, and check every column against the seed's equations row by "
@@ -71,10 +85,11 @@ def parse_args(argv):
     rate.add_argument("--lr", type=positive(float), help="the learning rate, where the sheet does not say it")
     rate.add_argument("--lr-cell", metavar="CELL", help="the cell that holds the learning rate, e.g. G1")
     c.add_argument("--engine", choices=["libreoffice"], default="libreoffice", help="the engine that recalculates")
-    c.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
-                   help=f"give up on LibreOffice after this long, for all the workbooks (default {DEFAULT_TIMEOUT_S})")
+    _add_timeout(c, "LibreOffice after this long, for all the workbooks")
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
 
+
+def _add_render(commands):
     r = commands.add_parser("render", help="PNG pictures of each sheet's first screen (LibreOffice, pdftoppm)",
                             description="Print each sheet's first screen (the start-here sheet whole) to PDF with "
                                         "LibreOffice and turn the pages into PNGs with poppler's pdftoppm.")
@@ -82,11 +97,15 @@ def parse_args(argv):
                    help=f"the .xlsx to render (default {settings.DEFAULT_OUT})")
     r.add_argument("--out", default=str(DEFAULT_SCREENS), metavar="FOLDER",
                    help=f"folder for the PNGs (default {DEFAULT_SCREENS})")
-    r.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
-                   help=f"give up on LibreOffice after this long (default {DEFAULT_TIMEOUT_S})")
+    _add_timeout(r, "LibreOffice after this long")
 
-    o = commands.add_parser("open", help="open the workbook in Excel or LibreOffice")
-    o.add_argument("workbook")
+
+def parse_args(argv):
+    parser = Parser(prog="bp_excel", description="Backpropagation, step by step, in a live Excel workbook.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{build,verify,check,render,open}")
+    for add in (_add_build, _add_verify, _add_check, _add_render):
+        add(commands)
+    commands.add_parser("open", help="open the workbook in Excel or LibreOffice").add_argument("workbook")
     return parser.parse_args(argv)
 
 
@@ -98,7 +117,7 @@ def run_build(args):
     reference.trained(config.network, sheets, config.iterations)  # a UsageError where a sheet overflows
     wb = build(config)
     try:
-        results = formula.evaluate_workbook(wb)
+        results = calculation.evaluate_workbook(wb)
     except formula.FormulaError as e:
         raise UsageError(f"the workbook cannot be computed: {e}")
     column = layout.COLUMN_LETTER["E_total"]

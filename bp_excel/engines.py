@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.cell import coordinate_to_tuple
 
-from .common import UsageError
+from labkit.cli import UsageError
 
 INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; "
                 "macOS: brew install --cask libreoffice) or Gnumeric (sudo apt-get install gnumeric), "

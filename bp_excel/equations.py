@@ -3,9 +3,11 @@
 A template names other quantities in braces: `{a_h1}`. Each sheet says which cell a name stands
 for (a table row's cell, a fixed input cell, a perturbed weight), so the learning-rate table,
 the start-here worked example and its gradient check all compute with the same formulas.
-The NumPy reference (network.py) computes the same quantities under the same names.
+The NumPy reference (network.py) computes the same quantities under the same names; the worked
+example's factors of the chain rule carry their NumPy counterpart beside them.
 """
 from dataclasses import dataclass
+from typing import Callable
 
 WEIGHTS = [f"w{k}" for k in range(1, 9)]
 INPUTS = ["i1", "i2", "t1", "t2", "b1", "b2"]
@@ -75,6 +77,37 @@ BACKWARD = [
     _output_gradient(7, 2, "a_h1"),
     _output_gradient(8, 2, "a_h2"),
 ]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A factor of the chain rule in the start-here sheet's worked example: its formula, and its
+    value from the NumPy reference's named quantities q (reference.worked_example)."""
+    quantity: Quantity
+    numpy: Callable[[dict], float]
+
+
+def _factor(name, header, formula, equation, kind, numpy):
+    return Factor(Quantity(name, header, formula, equation, kind), numpy)
+
+
+# ∂E_total/∂w5 and ∂E_total/∂w1, factor by factor; each formula beside its NumPy counterpart.
+FACTORS = {f.quantity.name: f for f in [
+    _factor("dE_da_o1", "∂E_total/∂a_o1", "={a_o1}-{t1}", "a_o1 − t1", "error", lambda q: q["a_o1"] - q["t1"]),
+    _factor("da_o1_do1", "∂a_o1/∂o1", "={a_o1}*(1-{a_o1})", "a_o1·(1 − a_o1)", "error",
+            lambda q: q["a_o1"] * (1 - q["a_o1"])),
+    _factor("do1_dw5", "∂o1/∂w5", "={a_h1}", "a_h1", "value", lambda q: q["a_h1"]),
+    _factor("da_h1_dh1", "∂a_h1/∂h1", "={a_h1}*(1-{a_h1})", "a_h1·(1 − a_h1)", "error",
+            lambda q: q["a_h1"] * (1 - q["a_h1"])),
+    _factor("dh1_dw1", "∂h1/∂w1", "={i1}", "i1", "value", lambda q: q["i1"]),
+]}
+# The factors' products: the NumPy counterparts are the matrix-form backward pass's (network.backward).
+PRODUCTS = {q.name: q for q in [
+    Quantity("delta_o1", "δ_o1 = ∂E_total/∂o1", "={dE_da_o1}*{da_o1_do1}", "∂E_total/∂a_o1 · ∂a_o1/∂o1", "error"),
+    Quantity("dE_dw5", "∂E_total/∂w5", "={delta_o1}*{do1_dw5}", "δ_o1 · ∂o1/∂w5", "error"),
+    Quantity("dE_dw1", "∂E_total/∂w1", "={dE_da_h1}*{da_h1_dh1}*{dh1_dw1}",
+             "∂E_total/∂a_h1 · ∂a_h1/∂h1 · ∂h1/∂w1", "error"),
+]}
 
 
 def update(w):

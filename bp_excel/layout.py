@@ -17,6 +17,7 @@ LINKS_ROW = FIRST_ROW  # left of the table, under the frozen rows
 VALUE_COLUMN = "B"  # of the left block; labels sit in A
 FIRST_TABLE_COLUMN = 9  # I: columns A..G hold the inputs and the chart, H is a gap
 CHART_ANCHOR = f"A{LINKS_ROW + 1}"
+NOTES_ROW = FIRST_ROW + 19  # how to read the table, under the chart (8 cm: about 15 rows)
 BELOW = 0.001  # "iterations until E_total stays below this"
 
 LR_CELL = f"${VALUE_COLUMN}${LR_ROW}"

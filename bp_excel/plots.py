@@ -4,7 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .common import write_atomically  # noqa: E402
+from labkit.files import write_atomically  # noqa: E402
 
 
 def _save(fig, path):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import layout, start_here, summary
-from .common import UsageError
+from labkit.cli import UsageError
+from .equations import FACTORS
 from .network import backward, central_difference, forward, moved, train
 
 
@@ -33,8 +34,7 @@ def worked_example(network, learning_rate, step, table):
     matrix-form forward and backward passes; table: train()'s rows of the first sheet."""
     weights = np.array(network.weights, float)
     q = {**network.named_inputs(), "step": step, **forward(weights, network), **backward(weights, network)}
-    q.update(dE_da_o1=q["a_o1"] - q["t1"], da_o1_do1=q["a_o1"] * (1 - q["a_o1"]), do1_dw5=q["a_h1"],
-             da_h1_dh1=q["a_h1"] * (1 - q["a_h1"]), dh1_dw1=q["i1"])
+    q.update({name: factor.numpy(q) for name, factor in FACTORS.items()})
     for weight in ("w1", "w5"):
         k = int(weight[1:])
         q[f"table_dE_d{weight}"] = table[f"dE_d{weight}"][0]

@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 
 from . import engines, start_here, summary
-from .common import UsageError
-from .common import write_atomically
+from labkit.cli import UsageError
+from labkit.files import write_atomically
 
 # About one laptop screen of each kind of sheet, at 100% zoom; the start-here sheet whole, as a page.
 FIRST_SCREEN = {summary.SHEET: "A1:P38"}

@@ -7,8 +7,10 @@ Each computed line carries the key of its NumPy counterpart (reference.worked_ex
 """
 from dataclasses import dataclass
 
+from openpyxl.utils import get_column_letter
+
 from . import layout
-from .equations import BACKWARD, E_TOTAL, FORWARD, WEIGHTS, fill
+from .equations import BACKWARD, E_TOTAL, FACTORS, FORWARD, PRODUCTS, WEIGHTS, fill
 
 SHEET = "Start here"
 PICTURE_COLUMN = "C"  # beside the inputs
@@ -44,7 +46,14 @@ def lines(network, first_sheet):
     whose iteration 0 and 1 the worked example compares with."""
     table = {name: layout.reference(first_sheet, f"${layout.COLUMN_LETTER[name]}${layout.row_of(k)}")
              for name, k in [("dE_dw5", 0), ("dE_dw1", 0), ("w5", 1), ("w1", 1)]}
-    out = [
+    return [*_introduction(network), *_forward_pass(),
+            *_output_weight(), *_checks("w5", table, first_sheet),
+            *_hidden_weight(), *_checks("w1", table, first_sheet),
+            *_gradient_check()]
+
+
+def _introduction(network):
+    return [
         Line("title", "Backpropagation, step by step"),
         Line("text", "A 2-2-2 sigmoid network learns two targets by gradient descent. Every number in"),
         Line("text", "this workbook is a live formula: change a shaded cell and everything follows."),
@@ -55,50 +64,58 @@ def lines(network, first_sheet):
         Line("links"),
         Line("heading", "The network's inputs (shared by every sheet)"),
         *(Line("input", INPUT_LABELS[name], value, key=name) for name, value in network.named_inputs().items()),
+    ]
+
+
+def _forward_pass():
+    return [
         Line("heading", "1. Forward pass, iteration 0"),
         *(Line("value", q.header, q.formula, f"= {q.equation}", key=q.name, number_kind=q.kind)
           for q in FORWARD + [E_TOTAL]),
     ]
-    backward = {q.name: q for q in BACKWARD}
-    out += [
+
+
+def _step(q, note):
+    """A line of the chain rule: the quantity's header and formula, and a note on how it comes."""
+    return Line("value", q.header, q.formula, note, key=q.name, number_kind=q.kind)
+
+
+def _output_weight():
+    return [
         Line("heading", "2. Backward pass, output weight w5: three factors"),
         Line("text", "∂E_total/∂w5 = ∂E_total/∂a_o1 · ∂a_o1/∂o1 · ∂o1/∂w5: how E_total moves with a_o1, "
                      "a_o1 with o1, o1 with w5."),
-        Line("value", "∂E_total/∂a_o1", "={a_o1}-{t1}", "= a_o1 − t1   (only E1 = ½(t1 − a_o1)² holds a_o1)",
-             key="dE_da_o1", number_kind="error"),
-        Line("value", "∂a_o1/∂o1", "={a_o1}*(1-{a_o1})", "= a_o1·(1 − a_o1)   (the sigmoid's slope)",
-             key="da_o1_do1", number_kind="error"),
-        Line("value", "∂o1/∂w5", "={a_h1}", "= a_h1   (o1 = w5·a_h1 + w6·a_h2 + b2)", key="do1_dw5"),
-        Line("value", "δ_o1 = ∂E_total/∂o1", "={dE_da_o1}*{da_o1_do1}",
-             "= the first two factors; the output layer's error signal", key="delta_o1", number_kind="error"),
-        Line("value", "∂E_total/∂w5", "={delta_o1}*{do1_dw5}", "= δ_o1 · a_h1, the product of the three factors",
-             key="dE_dw5", number_kind="error"),
+        _step(FACTORS["dE_da_o1"].quantity, "= a_o1 − t1   (only E1 = ½(t1 − a_o1)² holds a_o1)"),
+        _step(FACTORS["da_o1_do1"].quantity, "= a_o1·(1 − a_o1)   (the sigmoid's slope)"),
+        _step(FACTORS["do1_dw5"].quantity, "= a_h1   (o1 = w5·a_h1 + w6·a_h2 + b2)"),
+        _step(PRODUCTS["delta_o1"], "= the first two factors; the output layer's error signal"),
+        _step(PRODUCTS["dE_dw5"], "= δ_o1 · a_h1, the product of the three factors"),
     ]
-    out += _checks("w5", table, first_sheet)
-    out += [
+
+
+def _hidden_weight():
+    backward = {q.name: q for q in BACKWARD}
+    delta_o2 = backward["delta_o2"]
+    return [
         Line("heading", "3. Backward pass, hidden weight w1: the error comes back through both outputs"),
         Line("text", "∂E_total/∂w1 = ∂E_total/∂a_h1 · ∂a_h1/∂h1 · ∂h1/∂w1, where a_h1 feeds o1 and o2: "
                      "∂E_total/∂a_h1 = ∂E1/∂a_h1 + ∂E2/∂a_h1."),
-        Line("value", "δ_o2 = ∂E_total/∂o2", backward["delta_o2"].formula,
-             f"= {backward['delta_o2'].equation}   (as δ_o1, for the second output)",
-             key="delta_o2", number_kind="error"),
-        Line("value", "∂E_total/∂a_h1", backward["dE_da_h1"].formula,
-             "= δ_o1·w5 + δ_o2·w7   (∂E1/∂a_h1 through w5, plus ∂E2/∂a_h1 through w7)",
-             key="dE_da_h1", number_kind="error"),
-        Line("value", "∂a_h1/∂h1", "={a_h1}*(1-{a_h1})", "= a_h1·(1 − a_h1)   (the sigmoid's slope)",
-             key="da_h1_dh1", number_kind="error"),
-        Line("value", "∂h1/∂w1", "={i1}", "= i1   (h1 = w1·i1 + w2·i2 + b1)", key="dh1_dw1"),
-        Line("value", "∂E_total/∂w1", "={dE_da_h1}*{da_h1_dh1}*{dh1_dw1}", "= the product of the three factors",
-             key="dE_dw1", number_kind="error"),
+        Line("value", "δ_o2 = ∂E_total/∂o2", delta_o2.formula,
+             f"= {delta_o2.equation}   (as δ_o1, for the second output)", key="delta_o2", number_kind="error"),
+        _step(backward["dE_da_h1"], "= δ_o1·w5 + δ_o2·w7   (∂E1/∂a_h1 through w5, plus ∂E2/∂a_h1 through w7)"),
+        _step(FACTORS["da_h1_dh1"].quantity, "= a_h1·(1 − a_h1)   (the sigmoid's slope)"),
+        _step(FACTORS["dh1_dw1"].quantity, "= i1   (h1 = w1·i1 + w2·i2 + b1)"),
+        _step(PRODUCTS["dE_dw1"], "= the product of the three factors"),
     ]
-    out += _checks("w1", table, first_sheet)
-    out += [
+
+
+def _gradient_check():
+    return [
         Line("heading", "4. Gradient check: the forward pass again, with one weight moved by ±h"),
         Line("input", "step h", DEFAULT_STEP, "a small step; the check's error shrinks as h²", key="step"),
         Line("table-header", "", [moved_label(w, sign) for w, sign in MOVES]),
         *(Line("moved", q.header, q.formula, key=q.name, number_kind="precise") for q in FORWARD + [E_TOTAL]),
     ]
-    return out
 
 
 def _checks(weight, table, first_sheet):
@@ -129,7 +146,7 @@ def cells(sheet_lines, first_row=1):
             names.setdefault(line.key, f"$B${row}")
         if line.kind == "moved":
             for col, (w, sign) in enumerate(MOVES, start=MOVED_FIRST_COLUMN):
-                names[f"{line.key}@{moved_label(w, sign)}"] = f"${chr(64 + col)}${row}"
+                names[f"{line.key}@{moved_label(w, sign)}"] = f"${get_column_letter(col)}${row}"
         row += 1
     return names
 
@@ -146,6 +163,6 @@ def formulas(sheet_lines, first_sheet, first_row=1):
             for col, (w, sign) in enumerate(MOVES, start=MOVED_FIRST_COLUMN):
                 moved = {**names, **{q.name: names[f"{q.name}@{moved_label(w, sign)}"] for q in FORWARD + [E_TOTAL]},
                          w: f"({names[w]}{'+' if sign > 0 else '-'}{names['step']})"}
-                out[f"{chr(64 + col)}{row}"] = (fill(line.content, moved), f"{line.key}@{moved_label(w, sign)}")
+                out[f"{get_column_letter(col)}{row}"] = (fill(line.content, moved), f"{line.key}@{moved_label(w, sign)}")
         row += 1
     return out

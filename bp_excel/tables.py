@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from .common import UsageError
+from labkit.cli import UsageError
 from .engines import value
 from .equations import WEIGHTS
 from .formula import FormulaError, parse, references

@@ -6,7 +6,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from .common import UsageError
+from labkit.cli import UsageError
 
 MAX_FILE_BYTES = 20 * 2**20
 MAX_UNPACKED_BYTES = 200 * 2**20  # all members together: a zip bomb unpacks far past this

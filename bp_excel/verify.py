@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 from . import layout, start_here, summary
-from .common import UsageError
+from labkit.cli import UsageError
 from .engines import value
 from .network import Network
 from .reference import expected_cells

@@ -105,8 +105,8 @@ def _write_learning_rate_sheet(ws, learning_rate, iterations, start_cells, exerc
     _write(ws, f"A{layout.BELOW_ROW}", f"E_total < {layout.BELOW:g} from", BOLD)
     _write(ws, layout.BELOW_FROM_CELL, ArrayFormula(layout.BELOW_FROM_CELL, results[layout.BELOW_FROM_CELL]),
            BOLD, '"iteration "0')
-    for row, text in enumerate(LR_SHEET_NOTES, start=layout.FIRST_ROW + 19):
-        _write(ws, f"A{row}", text, BOLD if row == layout.FIRST_ROW + 19 else TEXT)
+    for row, text in enumerate(LR_SHEET_NOTES, start=layout.NOTES_ROW):
+        _write(ws, f"A{row}", text, BOLD if row == layout.NOTES_ROW else TEXT)
 
     _write_table(ws, iterations, {w: layout.reference(start_here.SHEET, start_cells[w]) for w in WEIGHTS}, exercise)
     for letter, width in {"A": 20, "B": 12, **{c: 9 for c in "CDEFG"}, "H": 2}.items():
@@ -166,8 +166,8 @@ def _write_summary(ws, sheets, iterations):
     for chart in (log, linear):
         for sheet in sheets:
             chart.append(charts.e_total_series(sheet, iterations, sheet.title))
-    ws.add_chart(log, "F1")
-    ws.add_chart(linear, "F20")
+    ws.add_chart(log, summary.LOG_CHART_ANCHOR)
+    ws.add_chart(linear, summary.LINEAR_CHART_ANCHOR)
     _print_one_page_wide(ws)
 
 

@@ -10,7 +10,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl.writer.excel import ExcelWriter
 
-from .common import write_atomically
+from labkit.files import write_atomically
 
 # A fixed creation date keeps a rebuild identical to the committed workbook.
 BUILD_DATE = datetime.datetime(2026, 1, 1)

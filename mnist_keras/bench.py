@@ -8,75 +8,23 @@ every configuration alike. A window's time covers model.fit's training steps, no
 The figure of merit is the median window, scaled to a 60,000-image epoch.
 """
 import argparse
-import dataclasses
-import datetime
 import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from .config import Hyperparameters
-from bp_excel.common import Parser, UsageError, command, positive
-from . import device
-from .reports import git_commit, write_json
+from labkit import provenance
+from labkit.cli import Parser, UsageError, command, positive
+from labkit.files import write_json
 
-DEFAULTS = Hyperparameters()
-EPOCH_IMAGES = 60_000
-BARE = {"ema": 0.0, "rotation_degrees": 0.0, "zoom": 0.0, "shift_pixels": 0.0}  # the model and optimizer only
+from . import bench_measure, device
+from .bench_configs import CONFIGS, ENGINE_MODULES, ISA_ENV, REFERENCE, installed
+from .bench_measure import EPOCH_IMAGES
 
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    engine: str  # "tensorflow", "torch" or "jax": Keras on that backend; "pytorch": plain PyTorch
-    about: str
-    hp: dict = dataclasses.field(default_factory=dict)  # changes to the default hyperparameters
-    fused_batchnorm: bool = True
-    autotune: bool = False
-    jit_compile: bool | None = None  # None: as the trainer decides for the backend and device
-    intra_op_threads: int = 0  # TensorFlow's threads within one op; 0: its default (one per core)
-    step_share: float = 1.0  # fraction of --steps per window, for configurations too slow for all
-    env: dict = dataclasses.field(default_factory=dict)  # environment of its process
-    channels_last: bool = False  # PyTorch: NHWC tensors
-    compiled: bool = False  # PyTorch: torch.compile
-
-
-CONFIGS = {
-    "keras-tf": Config("tensorflow", "the trainer's default"),
-    "keras-tf-keras-bn": Config("tensorflow", "Keras's own BatchNormalization (not fused)", fused_batchnorm=False),
-    "keras-tf-onednn-off": Config("tensorflow", "TensorFlow's default kernels on a CPU without AVX-512 VNNI",
-                                  env={"TF_ENABLE_ONEDNN_OPTS": "0"}),
-    "keras-tf-autotune": Config("tensorflow", "tf.data autotuning on", autotune=True),
-    "keras-tf-spatial-dropout": Config("tensorflow", "SpatialDropout2D(0.01), the earlier recipe",
-                                       hp={"dropout": 0.01}),
-    "keras-tf-element-dropout": Config("tensorflow", "Dropout(0.01) instead of SpatialDropout2D",
-                                       hp={"dropout": 0.01, "dropout_kind": "element"}),
-    "keras-tf-rotation": Config("tensorflow", "rotation +-6 deg and shift +-1.5 px (the earlier recipe)",
-                                hp={"rotation_degrees": 6.0, "shift_pixels": 1.5}),
-    "keras-tf-batch-128": Config("tensorflow", "batch 128, learning rate /2 (the earlier recipe)",
-                                 hp={"batch_size": 128, "learning_rate": DEFAULTS.learning_rate / 2}),
-    "keras-tf-intra-op-1": Config("tensorflow", "one thread per op, ops in parallel", intra_op_threads=1),
-    "keras-tf-xla": Config("tensorflow", "jit_compile=True (XLA)", jit_compile=True),
-    "keras-tf-xla-element-dropout": Config("tensorflow", "XLA with Dropout instead of SpatialDropout2D",
-                                           hp={"dropout": 0.01, "dropout_kind": "element"}, jit_compile=True,
-                                           step_share=0.1),
-    "keras-torch": Config("torch", "Keras on the PyTorch backend"),
-    "keras-jax": Config("jax", "Keras on the JAX backend (jax.jit)", step_share=0.5),
-    "keras-tf-bare": Config("tensorflow", "no augmentation, no weight averaging", hp=BARE),
-    "pytorch": Config("pytorch", "PyTorch eager, same recipe"),
-    "pytorch-channels-last": Config("pytorch", "PyTorch eager, NHWC tensors", channels_last=True),
-    "pytorch-compile": Config("pytorch", "torch.compile (inductor), NHWC tensors", channels_last=True,
-                              compiled=True),
-    "pytorch-bare": Config("pytorch", "PyTorch eager, no augmentation, no weight averaging", hp=BARE),
-}
-REFERENCE = "pytorch"  # what the table's ratios compare with
-# --isa avx2: an AVX2 CPU on a newer one. oneDNN (TensorFlow's and PyTorch's) and PyTorch's own
-# kernels keep to AVX2; TensorFlow's oneDNN switch is the trainer's (on), or a configuration's.
-ISA_ENV = {"native": {}, "avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}}
-ENGINE_MODULES = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax", "pytorch": "torch"}
+PACKAGES = ("tensorflow", "keras", "torch", "jax", "numpy")  # whose versions the results record
 
 
 def parse_args(argv):
@@ -93,87 +41,6 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-# ---- inside one configuration's process ----
-
-def hyperparameters(name):
-    return dataclasses.replace(DEFAULTS, **CONFIGS[name].hp)
-
-
-def keras_training(name, steps):
-    """The compiled model and the training batches of a Keras configuration: an epoch of the
-    dataset is one window of `steps` steps of real MNIST."""
-    import keras
-
-    from . import data, pipeline, training
-
-    config, hp = CONFIGS[name], hyperparameters(name)
-    if config.intra_op_threads:
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(config.intra_op_threads)
-    (x_train, y_train), _ = data.load(log=lambda message: None)
-    images = steps * hp.batch_size
-    keras.utils.set_random_seed(hp.seed)
-    jit = training.jit_compile(device.describe()) if config.jit_compile is None else config.jit_compile
-    model = training.compiled_model(hp, steps, jit, config.fused_batchnorm)
-    return model, pipeline.training_set(x_train[:images], y_train[:images], hp, config.autotune)
-
-
-def _keras_windows(name, steps, windows):
-    import keras
-
-    model, batches = keras_training(name, steps)
-    times = []
-    timer = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: times.append(-time.perf_counter()),
-        on_epoch_end=lambda epoch, logs: times.__setitem__(-1, times[-1] + time.perf_counter()))
-    model.fit(batches, epochs=windows + 1, callbacks=[timer], shuffle=False, verbose=0)
-    return times[1:]
-
-
-def _pytorch_windows(name, hp, steps, windows):
-    import torch
-
-    from . import data, pipeline, pytorch_twin
-
-    (x_train, y_train), _ = data.load(log=lambda message: None)
-    images = steps * hp.batch_size
-    torch.manual_seed(hp.seed)
-    x = torch.from_numpy(pipeline.normalize(x_train[:images])).permute(0, 3, 1, 2).contiguous()
-    y = torch.from_numpy(y_train[:images].astype("int64"))
-    config = CONFIGS[name]
-    trainer = pytorch_twin.Trainer(hp, config.channels_last, config.compiled)
-    times = []
-    for _ in range(windows + 1):
-        start = time.perf_counter()
-        order = torch.randperm(images)
-        for step in range(steps):
-            batch = order[step * hp.batch_size:(step + 1) * hp.batch_size]
-            loss = trainer.step(x[batch], y[batch])
-        loss.item()
-        times.append(time.perf_counter() - start)
-    return times[1:]
-
-
-def measure(name, steps, windows):
-    """Timed windows of one configuration, in this process; prints them as one JSON line."""
-    config, hp = CONFIGS[name], hyperparameters(name)
-    steps = max(1, round(steps * config.step_share))
-    if config.engine == "pytorch":
-        times = _pytorch_windows(name, hp, steps, windows)
-    else:
-        times = _keras_windows(name, steps, windows)
-    print(json.dumps({"config": name, "images_per_window": steps * hp.batch_size, "window_s": times}))
-
-
-# ---- the driver ----
-
-def installed(engine):
-    import importlib.util
-
-    return importlib.util.find_spec(ENGINE_MODULES[engine]) is not None
-
-
 def _run_one(name, steps, windows, isa):
     config = CONFIGS[name]
     env = {**os.environ, **ISA_ENV[isa], **config.env}
@@ -185,49 +52,6 @@ def _run_one(name, steps, windows, isa):
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise UsageError(f"configuration {name} failed: {last}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def epoch_flops():
-    """Multiply-adds of one forward pass, from the Keras model's layer shapes, times 2 FLOPs,
-    times 3 for training (the backward pass costs about twice the forward), per 60,000 images."""
-    import keras
-
-    from .model import build_model
-
-    macs = 0
-    for layer in build_model().layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            _, height, width, filters = layer.output.shape
-            macs += height * width * filters * int(layer.kernel.shape[0] * layer.kernel.shape[1] * layer.kernel.shape[2])
-        elif isinstance(layer, keras.layers.Dense):
-            macs += int(layer.kernel.shape[0] * layer.kernel.shape[1])
-    return 3 * 2 * macs * EPOCH_IMAGES
-
-
-def gemm_flops_per_s(size=2048, repeats=5):
-    """The machine's float32 matrix-multiply rate (NumPy's BLAS, every core): a practical peak."""
-    import numpy as np
-
-    a = np.random.default_rng(0).random((size, size), np.float32)
-    b = a.T.copy()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * size ** 3 / best
-
-
-def versions():
-    import importlib.metadata
-
-    found = {"python": platform.python_version()}
-    for package in ("tensorflow", "keras", "torch", "jax", "numpy"):
-        try:
-            found[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return found
 
 
 def run(names, rounds, windows, steps, isa="native", log=print):
@@ -244,7 +68,7 @@ def run(names, rounds, windows, steps, isa="native", log=print):
             window_s[name] += result["window_s"]
             per_window[name] = result["images_per_window"]
             log(f"round {turn + 1}/{rounds} {name:<30} " + " ".join(f"{t:.2f}" for t in result["window_s"]) + " s")
-    flops, gemm = epoch_flops(), gemm_flops_per_s()
+    flops, gemm = bench_measure.epoch_flops(), bench_measure.gemm_flops_per_s()
     configs = []
     for name in names:
         epoch_s = statistics.median(window_s[name]) * EPOCH_IMAGES / per_window[name]
@@ -257,9 +81,7 @@ def run(names, rounds, windows, steps, isa="native", log=print):
     keras_ratios = {c["name"]: c["epoch_s"] / best_pytorch["epoch_s"] for c in configs
                     if best_pytorch and CONFIGS[c["name"]].engine != "pytorch"}
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "device": _device(), "isa": isa, "isa_env": ISA_ENV[isa],
-        "versions": versions(), "commit": git_commit(),
+        **provenance.record(_device(), PACKAGES), "isa": isa, "isa_env": ISA_ENV[isa],
         "rounds": rounds, "windows": windows, "steps": steps,
         "train_flop_per_epoch": flops, "gemm_flop_per_s": gemm, "floor_epoch_s": flops / gemm,
         "configs": configs,
@@ -301,7 +123,7 @@ def main(argv=None):
     args = parse_args(argv)
     device.load_tensorflow()
     if args.measure:
-        measure(args.measure, args.steps, args.windows)
+        bench_measure.measure(args.measure, args.steps, args.windows)
         return 0
     results = run(args.configs, args.rounds, args.windows, args.steps, args.isa)
     print(table(results))

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bp_excel.common import write_atomically
+from labkit.files import write_atomically
 
-from bp_excel.common import UsageError
+from labkit.cli import UsageError
 
 SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
 # sha256 over the four uint8 arrays' bytes in SHAPES order (the official MNIST: tests check its statistics).

@@ -2,7 +2,8 @@
 import sys
 from pathlib import Path
 
-from bp_excel.common import Parser, UsageError, command
+from labkit.cli import Parser, UsageError, command
+
 from . import device
 
 
@@ -17,9 +18,7 @@ def parse_args(argv):
 def evaluate(model_path, data_path, out_dir):
     import keras
 
-    from . import data, reports
-
-    from . import model as _registers_the_fused_batchnorm_of_older_runs  # noqa: F401
+    from . import data, plots, portable  # portable's model module registers older runs' BatchNormalization
 
     if not model_path.is_file():
         raise UsageError(f"{model_path}: no such file")
@@ -29,19 +28,9 @@ def evaluate(model_path, data_path, out_dir):
         raise UsageError(f"{model_path} is not a Keras model: {str(e).splitlines()[0]}")
     _, (x_test, y_test) = data.load(data_path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return reports.confusion_matrix(y_test, predict_and_plot(model, x_test, y_test, out_dir))
-
-
-def predict_and_plot(model, x_test, y_test, out_dir):
-    """The model's predicted digits; writes confusion.png and misclassified.png into out_dir.
-    A model saved before the scaling moved into it takes normalized images."""
-    from . import pipeline, portable, reports
-
-    images = x_test if portable.takes_raw_pixels(model) else pipeline.normalize(x_test)
-    predictions = model.predict(images, batch_size=1000, verbose=0).argmax(axis=1)
-    reports.plot_confusion(reports.confusion_matrix(y_test, predictions), out_dir / "confusion.png")
-    reports.plot_misclassified(x_test, y_test, predictions, out_dir / "misclassified.png")
-    return predictions
+    predictions = portable.predict(model, x_test)
+    plots.plot_predictions(x_test, y_test, predictions, out_dir)
+    return plots.confusion_matrix(y_test, predictions)
 
 
 @command("mnist_keras.evaluate")

@@ -3,6 +3,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .config import EVALUATION_BATCH
+
 # MNIST's training-set pixel mean and standard deviation, on the 0..1 scale.
 PIXEL_MEAN, PIXEL_STD = 0.1307, 0.3081
 PARALLEL_BATCHES = 2  # batches augmented ahead of the training step
@@ -60,6 +62,6 @@ def training_set(images, labels, hp, autotune=False):
     return dataset if autotune else _without_autotune(dataset)
 
 
-def evaluation_set(images, labels, batch_size=1000):
+def evaluation_set(images, labels, batch_size=EVALUATION_BATCH):
     return _without_autotune(tf.data.Dataset.from_tensor_slices((normalize(images), one_hot(labels)))
                              .batch(batch_size).cache().prefetch(1))

@@ -11,10 +11,11 @@ import math
 
 import keras
 
-from bp_excel.common import write_atomically
+from labkit.files import write_atomically
 
+from .config import EVALUATION_BATCH
 from .model import INPUT_SHAPE, build_model
-from .pipeline import PIXEL_MEAN, PIXEL_STD
+from .pipeline import PIXEL_MEAN, PIXEL_STD, normalize
 
 
 def portable_model(trained, name, dropout, dropout_kind):
@@ -32,6 +33,13 @@ def portable_model(trained, name, dropout, dropout_kind):
 def takes_raw_pixels(model):
     """True for models saved by this module; False for runs saved before it (normalized input)."""
     return any(isinstance(layer, keras.layers.Rescaling) for layer in model.layers)
+
+
+def predict(model, images):
+    """The model's predicted digits for raw images (N, 28, 28); a model saved before the scaling
+    moved into it is given normalized ones."""
+    inputs = images if takes_raw_pixels(model) else normalize(images)
+    return model.predict(inputs, batch_size=EVALUATION_BATCH, verbose=0).argmax(axis=1)
 
 
 def save(model, path):

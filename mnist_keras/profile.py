@@ -5,9 +5,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .bench import CONFIGS, keras_training
-from bp_excel.common import Parser, UsageError, command, positive
+from labkit.cli import Parser, UsageError, command, positive
+
 from . import device
+from .bench_configs import CONFIGS, keras_training
 
 TENSORFLOW_CONFIGS = [name for name, config in CONFIGS.items() if config.engine == "tensorflow"]
 

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .config import EMA_WARMUP, Hyperparameters
+from .config import Hyperparameters
 from .model import CLASSES, MODELS, convolution
 
 
@@ -72,9 +72,9 @@ class Trainer:
         self.model.train()
 
     def warmed_up_ema(self, averaged, current, steps):
-        """The Keras trainer's average (training.WarmUpEMA): momentum min(ema, (1 + t) / (EMA_WARMUP + t))."""
+        """The Keras trainer's average (optimizers.WarmUpEMA): momentum min(ema, (1 + t) / (ema_warmup_steps + t))."""
         t = int(steps)
-        momentum = min(self.hp.ema, (1 + t) / (EMA_WARMUP + t))
+        momentum = min(self.hp.ema, (1 + t) / (self.hp.ema_warmup_steps + t))
         torch.optim.swa_utils.get_ema_multi_avg_fn(momentum)(averaged, current, steps)
 
     def step(self, images, labels):

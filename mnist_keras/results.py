@@ -5,8 +5,10 @@ import statistics
 import sys
 from pathlib import Path
 
-from bp_excel.common import Parser, UsageError, command, positive, write_atomically
-from .config import TARGET_ACCURACY
+from labkit.cli import Parser, UsageError, command, positive
+from labkit.files import save_figure
+
+from .config import TARGET_ACCURACY, recipe
 from .reports import first_at_target
 
 
@@ -21,16 +23,38 @@ def load(run_dirs):
     return summaries
 
 
+def closing_epochs(s, last=None):
+    """How many closing epochs a run is judged on: `last` where given, else its recipe's (for a
+    summary from before the recipe held it, its model's recipe today)."""
+    if last:
+        return last
+    return s.get("closing_epochs") or recipe(s.get("hyperparameters", {}).get("model", "seed")).closing_epochs
+
+
+def closing(s, last=None):
+    """The run's validation accuracy over its closing epochs."""
+    return s["val_accuracy"][-closing_epochs(s, last):]
+
+
+def held(s, last=None):
+    return min(closing(s, last)) >= TARGET_ACCURACY
+
+
+def window(summaries, last=None):
+    """'last 5', or 'last 3 or 5' where the runs' closing windows differ."""
+    return "last " + " or ".join(str(n) for n in sorted({closing_epochs(s, last) for s in summaries}))
+
+
 def _pct(x):
     return f"{100 * x:.2f}"
 
 
-def markdown(summaries, last=5):
-    lines = [f"| seed | best (epoch) | final | min / mean of last {last} | first epoch >= {TARGET_ACCURACY:.1%} (wall time) "
+def markdown(summaries, last=None):
+    lines = [f"| seed | best (epoch) | final | min / mean of {window(summaries, last)} | first epoch >= {TARGET_ACCURACY:.1%} (wall time) "
              "| s/epoch (median) | wall | device | commit | date |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in summaries:
-        tail = s["val_accuracy"][-last:]
+        tail = closing(s, last)
         lines.append(
             f"| {s['seed']} | {_pct(s['best_accuracy'])} ({s['best_epoch']}) | {_pct(s['final_accuracy'])} "
             f"| {_pct(min(tail))} / {_pct(statistics.mean(tail))} "
@@ -46,23 +70,27 @@ def markdown(summaries, last=5):
     return "\n".join(lines)
 
 
-def headline(summaries, last=5):
+def headline(summaries, last=None):
     """What the runs say together: the final epoch's accuracy over runs, and how many runs held
     the target through every one of their closing epochs (never the best epoch: that one is
     picked on the test images)."""
     finals = [s["final_accuracy"] for s in summaries]
-    held = sum(min(s["val_accuracy"][-last:]) >= TARGET_ACCURACY for s in summaries)
+    holding = sum(held(s, last) for s in summaries)
     spread = (f"mean {_pct(statistics.mean(finals))}% ± {_pct(statistics.stdev(finals))} (std), "
               f"range {_pct(min(finals))}-{_pct(max(finals))}%" if len(finals) > 1 else f"{_pct(finals[0])}%")
-    return (f"Final accuracy over {len(finals)} run{'s' * (len(finals) > 1)}: {spread}. Runs whose last {last} "
-            f"epochs all reach {TARGET_ACCURACY:.1%}: {held} of {len(summaries)}.")
+    return (f"Final accuracy over {len(finals)} run{'s' * (len(finals) > 1)}: {spread}. Runs whose "
+            f"{window(summaries, last)} epochs all reach {TARGET_ACCURACY:.1%}: "
+            f"{holding} of {len(summaries)}.")
 
 
 def by_setting(summaries):
     """{setting label: summaries} of runs grouped by every hyperparameter but the seed; the
-    label names what differs between the groups."""
+    label names what differs between the groups. Settings that some summaries did not record yet
+    are left out of the comparison."""
+    recorded = set.intersection(*(set(s.get("hyperparameters", {})) for s in summaries)) - {"seed"}
+
     def setting(s):
-        return tuple(sorted((k, v) for k, v in s["hyperparameters"].items() if k != "seed"))
+        return tuple(sorted((k, s["hyperparameters"][k]) for k in recorded))
     groups = {}
     for s in summaries:
         groups.setdefault(setting(s), []).append(s)
@@ -70,20 +98,21 @@ def by_setting(summaries):
     return {", ".join(f"{k}={dict(key)[k]}" for k in varying) or "all runs": runs for key, runs in groups.items()}
 
 
-def setting_table(summaries, last=5):
-    lines = [f"| setting | seeds | final: mean ± std | lowest of last {last} | seeds holding {TARGET_ACCURACY:.1%} "
-             "| s/epoch (median) |", "| --- | --- | --- | --- | --- | --- |"]
+def setting_table(summaries, last=None):
+    lines = [f"| setting | seeds | final: mean ± std | lowest of {window(summaries, last)} | seeds holding {TARGET_ACCURACY:.1%} "
+             "| s/epoch (median) | device |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for label, runs in by_setting(summaries).items():
         finals = [s["final_accuracy"] for s in runs]
         std = f" ± {_pct(statistics.stdev(finals))}" if len(finals) > 1 else ""
-        held = sum(min(s["val_accuracy"][-last:]) >= TARGET_ACCURACY for s in runs)
+        holding = sum(held(s, last) for s in runs)
         lines.append(f"| {label} | {', '.join(str(s['seed']) for s in runs)} | {_pct(statistics.mean(finals))}{std} "
-                     f"| {_pct(min(min(s['val_accuracy'][-last:]) for s in runs))} | {held} of {len(runs)} "
-                     f"| {statistics.median(t for s in runs for t in s['seconds_per_epoch']):.1f} |")
+                     f"| {_pct(min(min(closing(s, last)) for s in runs))} | {holding} of {len(runs)} "
+                     f"| {statistics.median(t for s in runs for t in s['seconds_per_epoch']):.1f} "
+                     f"| {'; '.join(sorted({s['device'] for s in runs}))} |")
     return "\n".join(lines)
 
 
-def plot_spread(summaries, path, last=5):
+def plot_spread(summaries, path, last=None):
     """Each setting's final accuracy per seed (dots) and lowest of the last epochs (crosses)."""
     import matplotlib
 
@@ -95,22 +124,23 @@ def plot_spread(summaries, path, last=5):
     for x, runs in enumerate(groups.values()):
         ax.scatter([x] * len(runs), [100 * s["final_accuracy"] for s in runs], color="C0",
                    label="final epoch" if x == 0 else None)
-        ax.scatter([x] * len(runs), [100 * min(s["val_accuracy"][-last:]) for s in runs], color="C1", marker="x",
-                   label=f"lowest of last {last}" if x == 0 else None)
+        ax.scatter([x] * len(runs), [100 * min(closing(s, last)) for s in runs], color="C1", marker="x",
+                   label=f"lowest of {window(summaries, last)}" if x == 0 else None)
     ax.axhline(100 * TARGET_ACCURACY, color="0.5", linestyle="--", linewidth=1)
     ax.set(xticks=range(len(groups)), ylabel="validation accuracy (%)", title="accuracy spread per setting")
     ax.set_xticklabels(list(groups), rotation=15, ha="right", fontsize=8)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 @command("mnist_keras.results")
 def main(argv=None):
     parser = Parser(prog="python -m mnist_keras.results", description=__doc__.split(": ", 1)[1])
     parser.add_argument("runs", nargs="+", help="run folders, e.g. runs/seed-seed1")
-    parser.add_argument("--last", type=positive(int), default=5, help="the closing epochs to summarize")
+    parser.add_argument("--last", type=positive(int),
+                        help="the closing epochs to judge runs on (default: each run's recipe's: 5 for the seed "
+                             "model, 3 for compact and tiny)")
     parser.add_argument("--by-setting", action="store_true",
                         help="one row per setting (every hyperparameter but the seed), over its seeds")
     parser.add_argument("--plot", type=Path, metavar="PNG", help="with --by-setting: the accuracy spread per setting")

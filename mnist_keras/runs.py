@@ -1,10 +1,12 @@
 """The run folder: a fresh run's, or a killed run's to resume with the same settings."""
+import csv
 import dataclasses
 import json
 
-from bp_excel.common import UsageError
+from labkit.cli import UsageError
+from labkit.files import write_json
+
 from .model import MODELS
-from .reports import read_history, write_json
 
 SETTINGS = "settings.json"
 
@@ -44,3 +46,12 @@ def _drop_cut_line(history):
     text = history.read_text()
     if text and not text.endswith("\n"):
         history.write_text(text[:text.rfind("\n") + 1])
+
+
+def read_history(path):
+    """The per-epoch rows CSVLogger wrote, as floats (epoch counted from 1)."""
+    with open(path, newline="") as f:
+        rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    for row in rows:
+        row["epoch"] = int(row["epoch"]) + 1
+    return rows

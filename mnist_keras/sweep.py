@@ -18,7 +18,7 @@ import time
 import warnings
 from pathlib import Path
 
-from bp_excel.common import Parser, UsageError, command, positive
+from labkit.cli import Parser, UsageError, command, positive
 
 from . import device, train
 

@@ -7,9 +7,10 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from labkit.cli import Parser, command, finite, positive
+
 from . import device
 from .config import MODEL_RECIPES, Hyperparameters, recipe
-from bp_excel.common import Parser, command, finite, positive
 
 DEFAULTS = Hyperparameters()
 
@@ -74,12 +75,23 @@ def hyperparameters(args):
     return recipe(args.model, **{k: v for k, v in vars(args).items() if k in fields and v is not None})
 
 
+def dry_run(hp):
+    from .model import build_model, parameter_counts
+
+    model = build_model(hp.model, hp.dropout, hp.dropout_kind)
+    model.summary()
+    counts = parameter_counts(model)
+    print(f"Trainable params: {counts['trainable']:,}")
+    print(f"Non-trainable params: {counts['non_trainable']:,} (BatchNorm moving statistics)")
+    print(f"Total params: {counts['total']:,}")
+
+
 @command("mnist_keras.train")
 def main(argv=None):
     args = parse_args(argv)
     hp = hyperparameters(args)
     device.load_tensorflow()
-    from .training import dry_run, train
+    from .training_loop import train
 
     if args.dry_run:
         dry_run(hp)

@@ -10,6 +10,16 @@ import pytest
 from bp_excel.engines import find_soffice
 
 
+def call_main(main, argv, capsys):
+    """A command's main(argv), in-process: its exit status (argparse's SystemExit included) and
+    what it wrote (capsys.readouterr())."""
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    return code, capsys.readouterr()
+
+
 def pytest_configure(config):
     # A temporary HOME for the whole run, so that no test reads or writes the user's files (Keras's
     # cache, pip's, LibreOffice's profile). MNIST_KERAS_DATA, where the user set it, still names

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from mnist_keras import bench, pytorch_twin
+from mnist_keras import bench, bench_measure, pytorch_twin
 from mnist_keras.config import Hyperparameters
 from mnist_keras.model import build_model, parameter_counts
 
@@ -27,16 +27,24 @@ def test_the_twins_augmentation_moves_pixels_and_fills_with_black():
     images = torch.rand(4, 1, 28, 28)
     still = dataclasses.replace(Hyperparameters(), rotation_degrees=0.0, shift_pixels=0.0)
     torch.testing.assert_close(pytorch_twin.augment(images, still), images)
-    moved = pytorch_twin.augment(images, Hyperparameters())
-    assert not torch.allclose(moved, images)
-    assert moved.min() >= images.min() - 1e-6 and moved.max() <= images.max() + 1e-6
+    # White digits with one black pixel, shifted by up to 10 px: where a whole edge row or column
+    # comes from beyond the image, it is black (the batch's lowest value), not 0 (grey here).
+    torch.manual_seed(0)
+    white, black = 1.0, -0.5
+    images = torch.full((16, 1, 28, 28), white)
+    images[:, :, 14, 14] = black
+    moved = pytorch_twin.augment(images, dataclasses.replace(still, shift_pixels=10.0))
+    edges = [moved[:, 0, 0, :], moved[:, 0, -1, :], moved[:, 0, :, 0], moved[:, 0, :, -1]]
+    filled = torch.stack([(edge - black).abs().max(dim=1).values < 1e-5 for edge in edges]).any(dim=0)
+    assert filled.sum() >= 12, filled  # an image moved by under 1 px both ways keeps its edges
+    assert moved.min() >= black - 1e-6 and moved.max() <= white + 1e-6
 
 
 def test_training_flops_counted_from_the_architecture():
     # Multiply-adds per image of each layer of the seed model, by hand: output pixels x filters x kernel.
     macs = (26 * 26 * 8 * 9 * 1 + 24 * 24 * 8 * 9 * 8 + 22 * 22 * 16 * 9 * 8
             + 11 * 11 * 16 * 16 + 9 * 9 * 16 * 9 * 16 + 7 * 7 * 24 * 9 * 16 + 5 * 5 * 28 * 9 * 24 + 28 * 10)
-    assert bench.epoch_flops() == 3 * 2 * macs * 60_000
+    assert bench_measure.epoch_flops() == 3 * 2 * macs * 60_000
 
 
 def test_a_short_interleaved_run_compares_keras_with_pytorch(tmp_path, capsys, mnist):

@@ -1,17 +1,18 @@
 """Bad input: one line on stderr, exit status 2, and no file written."""
+import os
+import time
+
 import openpyxl
 import pytest
+from conftest import call_main
 
 from bp_excel.cli import main
 from bp_excel.settings import MAX_ITERATIONS
 
 
 def run(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as e:  # argparse's own errors
-        code = e.code
-    return code, capsys.readouterr().err
+    code, captured = call_main(main, argv, capsys)
+    return code, captured.err
 
 
 def assert_one_line_error(code, err, *fragments):
@@ -111,15 +112,20 @@ def test_a_hanging_engine_is_killed_without_process_groups(tmp_path, capsys, mon
     # As on Windows, where os.killpg does not exist.
     fake = tmp_path / "bin" / "soffice"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\nexec /bin/sleep 60\n")
+    pid_file = tmp_path / "pid"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec /bin/sleep 60\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent))
     monkeypatch.delattr("os.killpg")
     path = tmp_path / "w.xlsx"
     assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
     capsys.readouterr()
+    started = time.monotonic()
     assert_one_line_error(*run(["verify", str(path), "--engine", "libreoffice", "--timeout", "1"], capsys),
                           "did not finish within 1 s")
+    assert time.monotonic() - started < 30  # not the fake's 60 s
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left sleeping
+        os.kill(int(pid_file.read_text()), 0)
 
 
 def test_verify_a_missing_file(tmp_path, capsys):
@@ -206,7 +212,7 @@ def test_a_hanging_excel_is_killed_after_the_timeout(tmp_path, monkeypatch):
     import types
 
     from bp_excel import engines
-    from bp_excel.common import UsageError
+    from labkit.cli import UsageError
 
     killed, closed = [], []
 

@@ -14,17 +14,14 @@ def test_exactly_the_seeds_trainable_parameters():
 
 
 def test_torchsummary_count_by_hand():
-    # torchsummary counts conv weights and biases, BatchNorm's gamma and beta, the dense layer.
-    model = build_model("seed")
-    counted = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            counted += int(np.prod(layer.kernel.shape)) + (layer.filters if layer.use_bias else 0)
-        elif isinstance(layer, keras.layers.BatchNormalization):
-            counted += 2 * layer.gamma.shape[0]
-        elif isinstance(layer, keras.layers.Dense):
-            counted += int(np.prod(layer.kernel.shape)) + layer.units
-    assert counted == 14_402
+    # torchsummary counts conv weights (k x k x in x out) and biases, BatchNorm's gamma and beta,
+    # the dense layer's weights and biases: the seed model's layers, written out.
+    convolutions = (3 * 3 * 1 * 8 + 8) + (3 * 3 * 8 * 8 + 8) + 3 * 3 * 8 * 16 + 1 * 1 * 16 * 16 \
+        + 3 * 3 * 16 * 16 + 3 * 3 * 16 * 24 + 3 * 3 * 24 * 28
+    batchnorm = 2 * (8 + 8 + 16 + 16 + 16 + 24 + 28)
+    dense = 28 * 10 + 10
+    assert convolutions + batchnorm + dense == 14_402
+    assert parameter_counts(build_model("seed"))["trainable"] == convolutions + batchnorm + dense
 
 
 def test_layer_kinds():
@@ -56,7 +53,7 @@ def test_dry_run_prints_the_summary_and_counts(capsys):
 def test_fused_batchnorm_trains_like_keras_batchnorm():
     import tensorflow as tf
 
-    from mnist_keras.model import BatchNormalization
+    from mnist_keras.batchnorm import BatchNormalization
 
     x = tf.constant(np.random.default_rng(0).normal(2, 3, (16, 9, 9, 5)), tf.float32)
     results = []
@@ -88,15 +85,21 @@ def test_spatial_dropout_drops_whole_feature_maps():
     assert 0 < (per_map[:, 0, :] == 0).mean() < 1
 
 
-def test_trains_under_the_gpu_settings_mixed_precision_and_xla():
-    # The trainer's GPU path, exercised on the CPU: float16 compute, float32 softmax, XLA.
-    keras.mixed_precision.set_global_policy("mixed_float16")
+def test_the_trainers_gpu_path_trains_on_the_cpu_mixed_precision_xla_float32_softmax():
+    # What the trainer runs on a GPU, on the CPU: its precision policy, its compiled model (the
+    # recipe's optimizer, XLA) and its training pipeline.
+    from mnist_keras import backend, pipeline, training_loop
+    from mnist_keras.config import recipe
+
+    gpu = "GPU: as device.describe() names one"
+    assert backend.jit_compile(gpu) is True
+    backend.set_precision(gpu)
     try:
-        model = build_model("seed")
-        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", jit_compile=True)
+        hp = recipe(batch_size=32, epochs=1)
+        model = training_loop.compiled_model(hp, steps_per_epoch=2, jit_compile=backend.jit_compile(gpu))
         rng = np.random.default_rng(0)
-        history = model.fit(rng.normal(size=(64, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, 64),
-                            batch_size=32, epochs=1, verbose=0)
+        images, labels = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8), rng.integers(0, 10, 64)
+        history = model.fit(pipeline.training_set(images, labels, hp), epochs=1, shuffle=False, verbose=0)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert np.isfinite(history.history["loss"][0])

@@ -13,6 +13,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from conftest import call_main
+
 from mnist_keras import sweep
 
 ROOT = Path(__file__).parent.parent
@@ -20,11 +22,8 @@ TINY = ["--epochs", "1", "--train-images", "2000", "--batch-size", "250"]
 
 
 def run(argv, capsys):
-    try:
-        code = sweep.main(argv)
-    except SystemExit as e:
-        code = e.code
-    return code, capsys.readouterr().err
+    code, captured = call_main(sweep.main, argv, capsys)
+    return code, captured.err
 
 
 @pytest.mark.parametrize("argv, fragment", [

@@ -8,12 +8,12 @@ from xml.etree import ElementTree
 import numpy as np
 import openpyxl
 import pytest
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 
 from bp_excel import layout, start_here, summary
 from bp_excel.cli import main
-from bp_excel.formula import evaluate_workbook
+from bp_excel.calculation import evaluate_workbook
 from bp_excel.network import Network, train
 from bp_excel.reference import expected_cells
 from bp_excel.settings import BuildSettings
@@ -111,14 +111,21 @@ def test_one_font_everywhere(small):
     assert fonts == {"Calibri"}
 
 
+def column_cm(characters):
+    # Excel's column width: characters of Calibri 11's 7-pixel digit plus 5 pixels, at 96 pixels an inch.
+    return (characters * 7 + 5) * 2.54 / 96
+
+
 def test_the_chart_is_on_the_first_screen_beside_the_table(small):
     for name in SHEETS:
         ws = small[name]
         (chart,) = ws._charts
         anchor = chart.anchor._from
         assert anchor.col < 15 and anchor.row < 30
-        # Left of the table: it hides no number.
-        assert anchor.col + chart.width / 2.0 < layout.FIRST_TABLE_COLUMN
+        # Left of the table: it hides no number. Its width is in cm, the columns' in characters.
+        left_of_table = sum(column_cm(ws.column_dimensions[get_column_letter(col)].width)
+                            for col in range(anchor.col + 1, layout.FIRST_TABLE_COLUMN))
+        assert chart.width <= left_of_table
         assert ws.freeze_panes == f"A{layout.FIRST_ROW}"
 
 

@@ -11,7 +11,8 @@ from xml.etree import ElementTree
 import pytest
 
 from bp_excel.cli import main
-from bp_excel.formula import FUNCTIONS, parse
+from bp_excel.calculation import FUNCTIONS
+from bp_excel.formula import parse
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # The validator reads CT_Font as a sequence, but the schema makes it an unbounded choice (any

@@ -1,5 +1,5 @@
-"""The formula evaluator that computes the cached values: Excel's precedence and functions,
-its errors, and values that do not depend on the CPU."""
+"""The formulas read (formula.py) and computed (calculation.py) for the cached values: Excel's
+precedence and functions, its errors, and values that do not depend on the CPU."""
 import math
 import random
 import re
@@ -9,7 +9,8 @@ from fractions import Fraction
 import openpyxl
 import pytest
 
-from bp_excel.formula import FormulaError, evaluate, evaluate_workbook, exp, parse, power
+from bp_excel.calculation import evaluate, evaluate_workbook, exp, power
+from bp_excel.formula import FormulaError, parse
 
 
 def value(formula, cells=None):

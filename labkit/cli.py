@@ -1,13 +1,9 @@
-"""What the commands of both packages share: the usage error, a one-line argparse parser, the
-main() wrapper that reports usage errors, and atomic file writes. bp_excel holds it because it
-is the part installed without extras."""
+"""The commands' usage error, one-line argparse parser, number types, and main() wrapper."""
 import argparse
 import functools
 import math
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 
 class UsageError(Exception):
@@ -62,24 +58,3 @@ def command(prog):
                 return 1
         return run
     return decorate
-
-
-def write_atomically(path, write):
-    """Call write(temporary path) and rename the result onto path, so that path is either
-    the old file or the complete new one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's files are private; a build's are not
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
