@@ -1,9 +1,14 @@
 """The results table is made from the summary files runs wrote."""
 import json
+import re
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 from mnist_keras import results
+
+ROOT = Path(__file__).parent.parent
 
 
 def summary(seed, accuracies):
@@ -68,3 +73,16 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=60) == 1
     assert stderr == ""
+
+
+def test_the_readmes_results_table_is_what_the_command_prints_today(capsys):
+    """The README's table comes from the run summaries in docs/runs: its marker names the
+    arguments, and the command run with them prints the table between the markers."""
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- results: (.+?) -->\n(.*?)\n<!-- /results -->", readme, re.S)
+    assert found, "the README has no results table between markers"
+    arguments = [path for pattern in shlex.split(found[1]) for path in
+                 (sorted(str(p) for p in ROOT.glob(pattern)) if "*" in pattern else
+                  [str(ROOT / pattern) if pattern.startswith("docs/") else pattern])]
+    assert results.main(arguments) == 0
+    assert capsys.readouterr().out.strip() == found[2].strip()
