@@ -62,6 +62,8 @@ def build_parser():
     p.add_argument("--out", type=Path, default=Path("runs"), help="folder that holds the run folders (default: runs)")
     p.add_argument("--name", help="run folder name (default: MODEL-seedSEED); rerunning a killed run resumes it")
     p.add_argument("--train-images", type=positive(int), help="train on the first N images only (quick checks)")
+    p.add_argument("--tensorboard", action="store_true",
+                   help="also write Keras's TensorBoard logs (scalars per epoch) into the run folder's tensorboard/")
     p.add_argument("--dry-run", action="store_true", help="print the model summary and parameter counts; train nothing")
     return p
 
@@ -96,7 +98,8 @@ def main(argv=None):
     if args.dry_run:
         dry_run(hp)
         return 0
-    summary = train(hp, args.data, args.out / (args.name or f"{hp.model}-seed{hp.seed}"), args.train_images)
+    summary = train(hp, args.data, args.out / (args.name or f"{hp.model}-seed{hp.seed}"), args.train_images,
+                    args.tensorboard)
     return 0 if summary else 1
 
 

@@ -39,7 +39,7 @@ class EpochTimer(keras.callbacks.Callback):
         logs["seconds"], logs["elapsed"] = now - self.start, now - self.started
 
 
-def callbacks(hp, run_dir, best_so_far, started):
+def callbacks(hp, run_dir, best_so_far, started, tensorboard=False):
     return [
         EpochTimer(started),
         keras.callbacks.TerminateOnNaN(),
@@ -49,12 +49,16 @@ def callbacks(hp, run_dir, best_so_far, started):
         # Validation and the saved models see the weights' moving average, when there is one.
         *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if hp.ema else []),
         portable.SaveModels(run_dir, hp, best_so_far),
+        # Scalars per epoch only: no graph, no histograms, no profiling.
+        *([keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), write_graph=False, profile_batch=0)]
+          if tensorboard else []),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
 
 
-def train(hp, data_path, run_dir, train_images=None):
-    """Trains into run_dir; returns the run's summary, or None when the loss stopped being a number."""
+def train(hp, data_path, run_dir, train_images=None, tensorboard=False):
+    """Trains into run_dir; returns the run's summary, or None when the loss stopped being a number.
+    tensorboard: also write Keras's TensorBoard logs into run_dir/tensorboard."""
     backend.check_backend()
     started = time.perf_counter()
     keras.utils.set_random_seed(hp.seed)
@@ -76,7 +80,7 @@ def train(hp, data_path, run_dir, train_images=None):
 
     model.fit(pipeline.training_set(x_train, y_train, hp), epochs=hp.epochs,
               validation_data=pipeline.evaluation_set(x_test, y_test),
-              callbacks=callbacks(hp, run_dir, best_so_far, started),
+              callbacks=callbacks(hp, run_dir, best_so_far, started, tensorboard),
               shuffle=False,  # the dataset shuffles itself
               verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
     epochs = runs.read_history(run_dir / "history.csv")

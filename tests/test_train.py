@@ -25,7 +25,7 @@ def run(module, argv, capsys):
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory, mnist):
     out = tmp_path_factory.mktemp("runs")
-    assert train.main([*QUICK, "--out", str(out), "--name", "quick", "--seed", "3"]) == 0
+    assert train.main([*QUICK, "--out", str(out), "--name", "quick", "--seed", "3", "--tensorboard"]) == 0
     return out / "quick"
 
 
@@ -39,6 +39,24 @@ def test_a_short_real_training_learns(quick_run):
     for name in ["history.csv", "best.keras", "curves.png", "confusion.png", "misclassified.png"]:
         assert (quick_run / name).stat().st_size > 0, name
     assert not (quick_run / "backup").exists()
+
+
+def test_tensorboard_logs_hold_every_epochs_scalars(quick_run):
+    """Read with TensorBoard's own reader: each epoch's training and validation accuracy and loss,
+    equal to what history.csv holds."""
+    import tensorflow as tf
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from mnist_keras import runs
+
+    history = runs.read_history(quick_run / "history.csv")
+    for folder, prefix in [("train", ""), ("validation", "val_")]:
+        events = EventAccumulator(str(quick_run / "tensorboard" / folder), size_guidance={"tensors": 0})
+        events.Reload()
+        for metric in ("accuracy", "loss"):
+            logged = [(e.step, float(tf.make_ndarray(e.tensor_proto))) for e in events.Tensors(f"epoch_{metric}")]
+            assert [step for step, _ in logged] == [0, 1, 2]
+            assert [value for _, value in logged] == pytest.approx([e[prefix + metric] for e in history], rel=1e-6)
 
 
 def test_best_model_round_trips_with_identical_predictions(quick_run, mnist, tmp_path):
@@ -184,6 +202,7 @@ def assert_one_line_error(code, err, fragment):
     (["--dropout", "1.5"], "must be in [0, 1)"),
     (["--colour"], "unrecognized arguments: --colour"),
     (["--model", "huge"], "invalid choice: 'huge'"),
+    (["--tensorboard=yes"], "ignored explicit argument 'yes'"),
 ])
 def test_bad_flags(capsys, argv, fragment):
     code, out = run(train, argv, capsys)
