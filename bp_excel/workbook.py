@@ -8,6 +8,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from labkit.sheets import print_one_page_wide
+
 from . import charts, diagram, layout, start_here, styles, summary
 from .equations import BACKWARD, WEIGHTS
 from .styles import BOLD, NOTE, NUMBER_FORMATS, TEXT
@@ -82,7 +84,7 @@ def _write_start_here(ws, network, sheet_names, exercise=False):
     first_input = next(row for row, line in enumerate(lines, start=1) if line.kind == "input")
     ws.add_image(Image(io.BytesIO(diagram.png())), f"{start_here.PICTURE_COLUMN}{first_input}")
     ws.sheet_view.showGridLines = False
-    _print_one_page_wide(ws)
+    print_one_page_wide(ws)
 
 
 def _write_learning_rate_sheet(ws, learning_rate, iterations, start_cells, exercise=False):
@@ -117,7 +119,7 @@ def _write_learning_rate_sheet(ws, learning_rate, iterations, start_cells, exerc
     chart.legend = None
     ws.add_chart(chart, layout.CHART_ANCHOR)
     ws.print_title_rows = f"{layout.EQUATION_ROW}:{layout.HEADER_ROW}"
-    _print_one_page_wide(ws)
+    print_one_page_wide(ws)
 
 
 def _write_table(ws, iterations, initial_weights, exercise=False):
@@ -168,13 +170,7 @@ def _write_summary(ws, sheets, iterations):
             chart.append(charts.e_total_series(sheet, iterations, sheet.title))
     ws.add_chart(log, summary.LOG_CHART_ANCHOR)
     ws.add_chart(linear, summary.LINEAR_CHART_ANCHOR)
-    _print_one_page_wide(ws)
-
-
-def _print_one_page_wide(ws):
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_one_page_wide(ws)
 
 
 def build(settings):

@@ -1,7 +1,7 @@
 """A finished run in numbers: its summary.json record and the closing table the trainer prints."""
 import numpy as np
 
-from .config import TARGET_ACCURACY
+from .config import TARGET_ACCURACY, recipe
 
 
 def summarize(epochs, hp, counts, made, wall_s):
@@ -33,6 +33,14 @@ def summarize(epochs, hp, counts, made, wall_s):
         "seconds_per_epoch": [e.get("seconds") for e in epochs],
         "wall_seconds": wall_s,
     }
+
+
+def closing_epochs(s, last=None):
+    """How many closing epochs a run is judged on: `last` where given, else its recipe's (for a
+    summary from before the recipe held it, its model's recipe today)."""
+    if last:
+        return last
+    return s.get("closing_epochs") or recipe(s.get("hyperparameters", {}).get("model", "seed")).closing_epochs
 
 
 def first_at_target(s):

@@ -8,8 +8,8 @@ from pathlib import Path
 from labkit.cli import Parser, UsageError, command, positive
 from labkit.files import save_figure
 
-from .config import TARGET_ACCURACY, recipe
-from .reports import first_at_target
+from .config import TARGET_ACCURACY
+from .reports import closing_epochs, first_at_target
 
 
 def load(run_dirs):
@@ -21,14 +21,6 @@ def load(run_dirs):
         except (OSError, json.JSONDecodeError) as e:
             raise UsageError(f"cannot read {path}: {e}")
     return summaries
-
-
-def closing_epochs(s, last=None):
-    """How many closing epochs a run is judged on: `last` where given, else its recipe's (for a
-    summary from before the recipe held it, its model's recipe today)."""
-    if last:
-        return last
-    return s.get("closing_epochs") or recipe(s.get("hyperparameters", {}).get("model", "seed")).closing_epochs
 
 
 def closing(s, last=None):
@@ -144,14 +136,23 @@ def main(argv=None):
     parser.add_argument("--by-setting", action="store_true",
                         help="one row per setting (every hyperparameter but the seed), over its seeds")
     parser.add_argument("--plot", type=Path, metavar="PNG", help="with --by-setting: the accuracy spread per setting")
+    parser.add_argument("--xlsx", type=Path, metavar="FILE",
+                        help="also write the runs as a live workbook: one row per run, the spread as formulas, "
+                             "a chart of every run's validation accuracy")
     args = parser.parse_args(argv)
     summaries = load(args.runs)
+    if args.xlsx and not args.xlsx.parent.is_dir():
+        raise UsageError(f"--xlsx {args.xlsx}: no folder {args.xlsx.parent}")
     if args.by_setting:
         print(setting_table(summaries, args.last))
         if args.plot:
             plot_spread(summaries, args.plot, args.last)
     else:
         print(markdown(summaries, args.last))
+    if args.xlsx:
+        from .workbooks import write_runs
+
+        write_runs(args.xlsx, summaries)
     return 0
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from labkit import provenance
 from labkit.files import write_json
 
-from . import backend, data, device, optimizers, pipeline, plots, portable, reports, runs
+from . import backend, data, device, optimizers, pipeline, plots, portable, reports, runs, workbooks
 from .model import build_model, parameter_counts
 
 PACKAGES = ("tensorflow", "keras", "numpy")  # whose versions a run's summary records
@@ -96,7 +96,7 @@ def train(hp, data_path, run_dir, train_images=None, tensorboard=False):
 
 def finish(run_dir, hp, epochs, counts, made, wall_s, x_test, y_test):
     """The run's files beside its models: the best model's predictions plotted and exported for
-    serving, the curves, and summary.json."""
+    serving, summary.json, the curves, and report.xlsx."""
     best = keras.saving.load_model(run_dir / "best.keras")
     predictions = portable.predict(best, x_test)
     plots.plot_predictions(x_test, y_test, predictions, run_dir)
@@ -105,4 +105,5 @@ def finish(run_dir, hp, epochs, counts, made, wall_s, x_test, y_test):
     summary["best_model_test_accuracy"] = float((predictions == y_test).mean())
     write_json(run_dir / "summary.json", summary)
     plots.plot_curves(epochs, run_dir / "curves.png")
+    workbooks.write_report(run_dir / "report.xlsx", summary, epochs)
     return summary

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mnist_keras import results
 
 ROOT = Path(__file__).parent.parent
@@ -86,3 +88,39 @@ def test_the_readmes_results_table_is_what_the_command_prints_today(capsys):
                   [str(ROOT / pattern) if pattern.startswith("docs/") else pattern])]
     assert results.main(arguments) == 0
     assert capsys.readouterr().out.strip() == found[2].strip()
+
+
+def test_the_runs_workbook_recalculates_to_the_runs_numbers(tmp_path, capsys, libreoffice):
+    """results --xlsx on real summaries (two models, two closing windows), recalculated by LibreOffice:
+    each run's final and closing epochs, and the spread over runs, as Python computes them."""
+    import statistics
+
+    from bp_excel import engines
+    from mnist_keras import workbooks
+    from mnist_keras.reports import closing_epochs
+
+    runs = [ROOT / "docs/runs" / name for name in ("s20-seed13", "s20-seed84199", "cLr2-s405")]
+    path = tmp_path / "runs.xlsx"
+    assert results.main([*map(str, runs), "--xlsx", str(path)]) == 0
+    summaries = results.load(runs)
+    rows = engines.recalculate_libreoffice(path, 120)["Runs"]
+    first = workbooks.RUNS_HEADER_ROW + 1
+    for row, s in enumerate(summaries, start=first):
+        closing = s["val_accuracy"][-closing_epochs(s):]
+        assert engines.value(rows, f"C{row}") == pytest.approx(s["final_accuracy"], rel=1e-12)
+        assert engines.value(rows, f"D{row}") == pytest.approx(statistics.mean(closing), rel=1e-12)
+        assert engines.value(rows, f"E{row}") == pytest.approx(min(closing), rel=1e-12)
+    assert [engines.value(rows, f"F{row}") for row in range(first, first + 3)] == [5, 5, 3]
+    spread = [engines.value(rows, f"C{first + len(summaries) + 1 + k}") for k in range(4)]
+    finals = [s["final_accuracy"] for s in summaries]
+    assert spread[:2] == pytest.approx([statistics.mean(finals), statistics.stdev(finals)], rel=1e-9)
+    assert spread[2] == pytest.approx(min(min(s["val_accuracy"][-closing_epochs(s):]) for s in summaries))
+    assert spread[3] == sum(results.held(s) for s in summaries) == 3
+
+
+def test_xlsx_into_a_missing_folder(tmp_path, capsys):
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "summary.json").write_text(json.dumps(summary(1, [0.99, 0.993, 0.9941])))
+    assert results.main([str(tmp_path / "s1"), "--xlsx", str(tmp_path / "no" / "runs.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "no folder" in err

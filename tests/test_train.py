@@ -9,8 +9,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import openpyxl
 import pytest
-from conftest import call_main
+from conftest import audit, call_main, schema_errors
 
 from mnist_keras import backend, evaluate, train
 
@@ -57,6 +58,31 @@ def test_tensorboard_logs_hold_every_epochs_scalars(quick_run):
             logged = [(e.step, float(tf.make_ndarray(e.tensor_proto))) for e in events.Tensors(f"epoch_{metric}")]
             assert [step for step, _ in logged] == [0, 1, 2]
             assert [value for _, value in logged] == pytest.approx([e[prefix + metric] for e in history], rel=1e-6)
+
+
+def test_the_runs_report_workbook_recalculates_to_the_runs_own_numbers(quick_run, libreoffice):
+    """report.xlsx, recalculated by LibreOffice: its formulas give what summary.json and history.csv
+    hold and the model's own parameter count, and Open XML's schema check finds no error."""
+    from bp_excel import engines
+    from mnist_keras import runs, workbooks
+
+    summary = json.loads((quick_run / "summary.json").read_text())
+    history = runs.read_history(quick_run / "history.csv")
+    sheets = engines.recalculate_libreoffice(quick_run / "report.xlsx", 120)
+    epochs = sheets["Epochs"]
+    results = {key: engines.value(epochs, cell) for key, cell in
+               workbooks.write_epochs_sheet(openpyxl.Workbook().active, history, summary["closing_epochs"]).items()}
+    for key in ("best_accuracy", "best_epoch", "final_accuracy", "closing_mean_accuracy", "closing_min_accuracy"):
+        assert results[key] == pytest.approx(summary[key], rel=1e-9), key
+    assert results["epochs_at_target"] == len(summary["epochs_at_target"])
+    first = workbooks.EPOCH_HEADER_ROW + 1
+    assert [engines.value(epochs, f"E{first + i}") for i in range(len(history))] == pytest.approx(
+        [e["val_accuracy"] for e in history], rel=1e-12)
+    run = {row[0]: row[1] for row in sheets["Run"] if row and len(row) > 1 and row[0]}
+    assert run["trainable parameters (the Model sheet's formulas)"] == summary["trainable_params"] == 14_402
+    assert run["seed"] == summary["seed"] and run["commit"] == summary["commit"]
+    report = audit(quick_run / "report.xlsx")
+    assert not schema_errors(report), schema_errors(report)[:3]
 
 
 def test_best_model_round_trips_with_identical_predictions(quick_run, mnist, tmp_path):
