@@ -9,6 +9,8 @@ from labkit.files import write_json
 from .model import MODELS
 
 SETTINGS = "settings.json"
+HISTORY = "history.csv"  # Keras's CSVLogger: the metrics of each epoch
+TIMES = "epoch_times.csv"  # each epoch's wall seconds, apart, so that a deterministic run's history is the same file
 
 
 def prepare(run_dir, hp, train_images, data_path):
@@ -20,9 +22,10 @@ def prepare(run_dir, hp, train_images, data_path):
                                       "train_images": train_images,
                                       "data": str(data_path) if data_path else None}))
     run_dir.mkdir(parents=True, exist_ok=True)
-    history = run_dir / "history.csv"
+    history = run_dir / HISTORY
     if not (run_dir / "backup").exists():  # a fresh run, not the resumption of a killed one
         history.unlink(missing_ok=True)
+        (run_dir / TIMES).unlink(missing_ok=True)
         write_json(run_dir / SETTINGS, settings)
         return None
     if (run_dir / SETTINGS).exists():  # runs from before settings were saved resume unchecked
@@ -35,6 +38,7 @@ def prepare(run_dir, hp, train_images, data_path):
             raise UsageError(f"{run_dir} holds a killed run with {changed} = {saved.get(changed)!r}, not "
                              f"{settings[changed]!r}: resume it with its settings, or give another --name")
     _drop_cut_line(history)
+    _drop_cut_line(run_dir / TIMES)
     epochs = read_history(history) if history.exists() else []
     return max((epoch["val_accuracy"] for epoch in epochs), default=None)
 
@@ -55,3 +59,13 @@ def read_history(path):
     for row in rows:
         row["epoch"] = int(row["epoch"]) + 1
     return rows
+
+
+def read_epochs(run_dir):
+    """history.csv's rows, each with its epoch's wall times ("seconds", "elapsed") where recorded."""
+    epochs = read_history(run_dir / HISTORY)
+    if (run_dir / TIMES).exists():
+        times = {row.pop("epoch"): row for row in read_history(run_dir / TIMES)}
+        for epoch in epochs:
+            epoch.update(times.get(epoch["epoch"], {}))
+    return epochs

