@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import audit, schema_errors
 
 from mnist_keras import results
 
@@ -116,6 +117,8 @@ def test_the_runs_workbook_recalculates_to_the_runs_numbers(tmp_path, capsys, li
     assert spread[:2] == pytest.approx([statistics.mean(finals), statistics.stdev(finals)], rel=1e-9)
     assert spread[2] == pytest.approx(min(min(s["val_accuracy"][-closing_epochs(s):]) for s in summaries))
     assert spread[3] == sum(results.held(s) for s in summaries) == 3
+    report = audit(path)
+    assert not schema_errors(report), schema_errors(report)[:3]
 
 
 def test_xlsx_into_a_missing_folder(tmp_path, capsys):
