@@ -4,13 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from labkit.files import write_atomically  # noqa: E402
-
-
-def _save(fig, path):
-    # No software version in the metadata, so a rebuild with another matplotlib is identical.
-    write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None}))
-    plt.close(fig)
+from labkit.files import save_figure  # noqa: E402
 
 
 def _axes(title):
@@ -29,12 +23,12 @@ def save_plots(curves, stem):
         fig, ax = _axes(f"E_total, learning rate {learning_rate:g}")
         ax.plot(e_total)
         path = stem.with_name(f"{stem.name}_lr{learning_rate:.15g}.png")
-        _save(fig, path)
+        save_figure(fig, path)
         paths.append(path)
     fig, ax = _axes("E_total for every learning rate")
     for learning_rate, e_total in curves.items():
         ax.plot(e_total, label=f"lr {learning_rate:g}")
     ax.legend()
     overlay = stem.with_name(f"{stem.name}_all.png")
-    _save(fig, overlay)
+    save_figure(fig, overlay)
     return paths + [overlay]
