@@ -32,6 +32,7 @@ def test_markdown_rows_and_per_epoch_table(tmp_path, capsys):
     assert "| 1 | 99.41 (3) | 99.41 | 99.00 / 99.24 | 3 (1.5 min) | 22.0 | 10.0 min | CPU: x86_64 | abc1234 | 2026-11-25 |" in out
     assert "Final accuracy over 2 runs: mean 99.47% ± 0.08 (std), range 99.41-99.52%." in out
     assert "Runs whose last 5 epochs all reach 99.4%: 0 of 2." in out  # 99.00% and 98.00% among them
+    assert "The lowest of each run's last 5: 98.00-99.00%, median 98.50%." in out
     assert "| 2 | 98.00 | 99.40 | 99.52 |" in out
 
 
