@@ -128,16 +128,31 @@ def _storage(url, heartbeat):
                         raise
                     time.sleep(1)
 
+    sqlite = url.startswith("sqlite")
     # SQLite makes a writer wait 5 s for another's lock, then fails it; on a busy machine several
-    # workers' writes take longer than that.
-    engine = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT_S}} if url.startswith("sqlite") else None
+    # workers' writes take longer than that. isolation_level None: see _begin_immediately.
+    engine = {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT_S, "isolation_level": None}} if sqlite else None
     try:
         with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.8
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return Storage(url, engine_kwargs=engine, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
-                           heartbeat_stale_trial_callback=_retry)
+            storage = Storage(url, engine_kwargs=engine, heartbeat_interval=heartbeat, grace_period=2 * heartbeat,
+                              heartbeat_stale_trial_callback=_retry)
     except Exception as e:  # SQLAlchemy's errors for a bad URL or an unreachable server have no common base
         raise UsageError(f"cannot open the study's storage {url}: {str(e).splitlines()[0]}")
+    if sqlite:
+        _begin_immediately(storage.engine)
+    return storage
+
+
+def _begin_immediately(engine):
+    """Make each of the engine's SQLite transactions take the write lock when it begins.
+    Python's sqlite3 begins a transaction only at the first write, so Optuna's read-check-write of a
+    trial's state was not atomic: two workers both failed the same stale trial and both queued a
+    retry, and the trial ran twice. With this, the second sees the trial failed and leaves it
+    (SQLAlchemy's recipe for pysqlite; PostgreSQL's row locks need none of it)."""
+    from sqlalchemy import event
+
+    event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
 def create_or_load(storage, name, trials):
@@ -178,6 +193,10 @@ def _objective(space, study_dir, fixed):
         # queued values are what the suggestions return.
         params = {key: trial.suggest_categorical(key, space[key]) for key in fixed_params}
         name = run_name(params)
+        # Optuna's heartbeat thread may not have written yet (seconds, on a busy machine): a trial
+        # marked begun has a heartbeat, so that Optuna finds it stale if this worker dies from here on
+        # (retry_unstarted covers the time before).
+        trial.study._storage.record_heartbeat(trial._trial_id)
         trial.set_user_attr("run", str(study_dir / name))
         argv = [*fixed, "--seed", str(params["seed"]), "--out", str(study_dir), "--name", name]
         for key, value in params.items():

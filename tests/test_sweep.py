@@ -67,6 +67,61 @@ def test_a_trial_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_a
     assert study.get_trials()[3].system_attrs["fixed_params"] == trials[dead.number]
 
 
+
+def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp_path):
+    """The objective marks a trial begun (the run attribute that retry_unstarted then leaves alone)
+    only after a heartbeat is written: a worker killed after that, before Optuna's heartbeat thread
+    first wrote, left the trial running for ever (a killed sweep's resume never ended)."""
+    (tmp_path / "s").mkdir()
+    study = sweep.create_or_load(sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=1), "s",
+                                 sweep.combinations([1], []))
+    trial = study.ask()  # taken, as study.optimize takes it; no heartbeat thread runs
+    with pytest.raises(RuntimeError):  # the run fails at once (no data): its worker is gone
+        sweep._objective({"seed": [1]}, tmp_path / "s", ["--data", str(tmp_path / "none.npz")])(trial)
+    assert "run" in study.get_trials()[0].user_attrs
+    time.sleep(4)  # past the 2 s grace (SQLite counts whole seconds)
+    optuna.storages.fail_stale_trials(study)
+    assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.WAITING]
+
+# A worker's look for stale trials: it waits at the start line (a file), then looks once.
+STALE_LOOK = """
+import sys, time
+from pathlib import Path
+import optuna
+from mnist_keras import sweep
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+study = optuna.load_study(study_name="s", storage=sweep._storage(sys.argv[1], heartbeat=1))
+Path(sys.argv[2] + ".ready." + sys.argv[3]).touch()
+while not Path(sys.argv[2]).exists():
+    pass
+optuna.storages.fail_stale_trials(study)
+"""
+
+
+def test_workers_that_find_the_same_stale_trials_at_once_queue_one_retry_each(tmp_path):
+    """Six workers look for stale trials at the same moment. Each stale trial is failed and queued
+    again once: before the sweep made SQLite's transactions take their lock at the start, two
+    workers could both fail a trial and both queue it (10 stale trials gave 11-15 retries)."""
+    (tmp_path / "s").mkdir()
+    url = sweep.default_storage(tmp_path, "s")
+    study = sweep.create_or_load(sweep._storage(url, heartbeat=1), "s", sweep.combinations(list(range(10)), []))
+    for trial in [study.ask() for _ in range(10)]:
+        study._storage.record_heartbeat(trial._trial_id)
+    beat = time.monotonic()
+    go = tmp_path / "go"
+    workers = [subprocess.Popen([sys.executable, "-c", STALE_LOOK, url, str(go), str(k)], cwd=ROOT) for k in range(6)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("go.ready.*"))) < len(workers):
+        assert time.monotonic() < deadline and all(w.poll() is None for w in workers), "a worker did not start"
+        time.sleep(0.1)
+    time.sleep(max(0.0, beat + 4 - time.monotonic()))  # every heartbeat past its 2 s grace (SQLite counts whole seconds)
+    go.touch()
+    assert [w.wait(timeout=120) for w in workers] == [0] * 6
+    trials = study.get_trials(deepcopy=False)
+    assert [t.state for t in trials[:10]] == [TrialState.FAIL] * 10
+    retried = collections.Counter(t.system_attrs["failed_trial"] for t in trials if "failed_trial" in t.system_attrs)
+    assert retried == {n: 1 for n in range(10)}
+
 def _study_exists(db):
     """Read-only: the sweep has finished making the database's tables and the study in them.
     Opening it with Optuna before then would create the tables too, racing the sweep."""
