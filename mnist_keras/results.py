@@ -108,8 +108,9 @@ def setting_table(summaries, last=None):
         finals = [s["final_accuracy"] for s in runs]
         std = f" ± {_pct(statistics.stdev(finals))}" if len(finals) > 1 else ""
         holding = sum(held(s, last) for s in runs)
+        low = lowest(runs, last)
         lines.append(f"| {label} | {', '.join(str(s['seed']) for s in runs)} | {_pct(statistics.mean(finals))}{std} "
-                     f"| {_pct(min(lowest(runs, last)))} ({_pct(statistics.median(lowest(runs, last)))}) "
+                     f"| {_pct(min(low))} ({_pct(statistics.median(low))}) "
                      f"| {holding} of {len(runs)} "
                      f"| {statistics.median(t for s in runs for t in s['seconds_per_epoch']):.1f} "
                      f"| {'; '.join(sorted({s['device'] for s in runs}))} |")

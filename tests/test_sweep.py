@@ -67,7 +67,6 @@ def test_a_trial_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_a
     assert study.get_trials()[3].system_attrs["fixed_params"] == trials[dead.number]
 
 
-
 def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp_path):
     """The objective marks a trial begun (the run attribute that retry_unstarted then leaves alone)
     only after a heartbeat is written: a worker killed after that, before Optuna's heartbeat thread
@@ -82,6 +81,7 @@ def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp
     time.sleep(4)  # past the 2 s grace (SQLite counts whole seconds)
     optuna.storages.fail_stale_trials(study)
     assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.WAITING]
+
 
 # A worker's look for stale trials: it waits at the start line (a file), then looks once.
 STALE_LOOK = """
@@ -121,6 +121,7 @@ def test_workers_that_find_the_same_stale_trials_at_once_queue_one_retry_each(tm
     assert [t.state for t in trials[:10]] == [TrialState.FAIL] * 10
     retried = collections.Counter(t.system_attrs["failed_trial"] for t in trials if "failed_trial" in t.system_attrs)
     assert retried == {n: 1 for n in range(10)}
+
 
 def _study_exists(db):
     """Read-only: the sweep has finished making the database's tables and the study in them.
