@@ -155,21 +155,31 @@ def _begin_immediately(engine):
     event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
+def _params(trial):
+    """A trial's combination, whether or not its objective has suggested it yet."""
+    return trial.params or trial.system_attrs.get("fixed_params")
+
+
 def create_or_load(storage, name, trials):
     """The study, created with every trial queued, or as a previous run of the sweep left it."""
     import optuna
+    from optuna.trial import TrialState
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
     except optuna.exceptions.DuplicatedStudyError:
         study = optuna.load_study(study_name=name, storage=storage)
-        queued = [t.params or t.system_attrs.get("fixed_params") for t in study.get_trials(deepcopy=False)]
-        missing = [params for params in trials if params not in queued]
-        if len(missing) == len(trials) and queued:
+        known = study.get_trials(deepcopy=False)
+        if known and not any(_params(t) in trials for t in known):
             raise UsageError(f"study {name!r} exists with other trials; give another --study or the same settings")
-        for params in missing:  # a creator killed while queueing
-            study.enqueue_trial(params, skip_if_exists=True)
+        # Queued again: combinations a creator was killed before queueing, and failed ones with no
+        # retry (failing a stale trial and queueing its retry are two writes, and a sweep killed
+        # between them left the combination failed for good: its resume ended one trial short).
+        live = [_params(t) for t in known if t.state in (TrialState.WAITING, TrialState.RUNNING, TrialState.COMPLETE)]
+        for params in trials:
+            if params not in live:
+                study.enqueue_trial(params)
         return study
     for params in trials:
         study.enqueue_trial(params)
@@ -197,6 +207,7 @@ def _objective(space, study_dir, fixed):
         # marked begun has a heartbeat, so that Optuna finds it stale if this worker dies from here on
         # (retry_unstarted covers the time before).
         trial.study._storage.record_heartbeat(trial._trial_id)
+        trial.set_user_attr("began", trial.number)  # a number, since a retry inherits its failed trial's attributes
         trial.set_user_attr("run", str(study_dir / name))
         argv = [*fixed, "--seed", str(params["seed"]), "--out", str(study_dir), "--name", name]
         for key, value in params.items():
@@ -210,14 +221,14 @@ def _objective(space, study_dir, fixed):
 
 
 def retry_unstarted(study, grace_s):
-    """Fail and queue again the running trials whose objective has not begun (no "run" attribute)
-    grace_s after a worker took them. Optuna's heartbeat fails only trials that sent one: a worker
-    killed between taking a trial and its first heartbeat left it running for ever."""
+    """Fail and queue again the running trials whose objective has not begun (no "began" attribute
+    of their own) grace_s after a worker took them. Optuna's heartbeat fails only trials that sent
+    one: a worker killed between taking a trial and its first heartbeat left it running for ever."""
     from optuna.trial import TrialState
 
     now = datetime.datetime.now()  # Optuna's own clock for datetime_start
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if "run" in trial.user_attrs or (now - trial.datetime_start).total_seconds() < grace_s:
+        if trial.user_attrs.get("began") == trial.number or (now - trial.datetime_start).total_seconds() < grace_s:
             continue
         try:
             study.tell(trial.number, state=TrialState.FAIL)

@@ -58,13 +58,46 @@ def test_a_trial_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_a
     trials = sweep.combinations([1, 2, 3], [])
     study = sweep.create_or_load(storage, "s", trials)
     dead, alive = study.ask(), study.ask()  # taken (running), and no heartbeat ever sent
-    alive.set_user_attr("run", "its run folder")  # its objective began
+    alive.set_user_attr("began", alive.number)  # its objective began
     sweep.retry_unstarted(study, grace_s=3600)
     assert [t.state for t in study.get_trials()] == [TrialState.RUNNING] * 2 + [TrialState.WAITING]
     sweep.retry_unstarted(study, grace_s=0)
     states = [t.state for t in study.get_trials()]
     assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING, TrialState.WAITING]
     assert study.get_trials()[3].system_attrs["fixed_params"] == trials[dead.number]
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
+def test_a_retry_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_again(tmp_path):
+    # A retry inherits its failed trial's attributes, "began" among them: it must not pass for begun.
+    (tmp_path / "s").mkdir()
+    study = sweep.create_or_load(sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=60), "s",
+                                 sweep.combinations([1], []))
+    first = study.ask()
+    first.set_user_attr("began", first.number)  # as its objective marks it
+    first.set_user_attr("run", "its run folder")
+    study.tell(first, state=TrialState.FAIL)
+    sweep._retry(study, study.get_trials()[0])
+    retry = study.ask()  # taken, and its worker dies before its objective begins
+    assert retry.number == 1 and study.get_trials()[1].user_attrs["began"] == 0
+    sweep.retry_unstarted(study, grace_s=0)
+    assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.FAIL, TrialState.WAITING]
+
+
+def test_a_resumed_sweep_queues_again_a_failed_trial_whose_retry_was_never_queued(tmp_path):
+    """Failing a stale trial and queueing its retry are two writes: a sweep killed between them
+    left the combination failed with nothing queued, and its resume ended one trial short."""
+    (tmp_path / "s").mkdir()
+    url = sweep.default_storage(tmp_path, "s")
+    trials = sweep.combinations([1, 2, 3], [])
+    study = sweep.create_or_load(sweep._storage(url, heartbeat=60), "s", trials)
+    failed, done = study.ask(), study.ask()
+    study.tell(failed, state=TrialState.FAIL)  # and the sweep is killed before the retry
+    study.tell(done, 0.5)
+    again = sweep.create_or_load(sweep._storage(url, heartbeat=60), "s", trials)
+    waiting = [t.system_attrs["fixed_params"] for t in again.get_trials() if t.state == TrialState.WAITING]
+    assert sorted(waiting, key=lambda p: p["seed"]) == [trials[failed.number], trials[2]]
+    assert len(sweep.create_or_load(sweep._storage(url, heartbeat=60), "s", trials).get_trials()) == 4  # once
 
 
 def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp_path):
