@@ -101,8 +101,8 @@ def test_a_resumed_sweep_queues_again_a_failed_trial_whose_retry_was_never_queue
 
 
 def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp_path):
-    """The objective marks a trial begun (the run attribute that retry_unstarted then leaves alone)
-    only after a heartbeat is written: a worker killed after that, before Optuna's heartbeat thread
+    """The objective marks a trial begun (the "began" attribute that retry_unstarted then leaves
+    alone) only after a heartbeat is written: a worker killed after that, before Optuna's heartbeat thread
     first wrote, left the trial running for ever (a killed sweep's resume never ended)."""
     (tmp_path / "s").mkdir()
     study = sweep.create_or_load(sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=1), "s",
@@ -110,7 +110,7 @@ def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp
     trial = study.ask()  # taken, as study.optimize takes it; no heartbeat thread runs
     with pytest.raises(RuntimeError):  # the run fails at once (no data): its worker is gone
         sweep._objective({"seed": [1]}, tmp_path / "s", ["--data", str(tmp_path / "none.npz")])(trial)
-    assert "run" in study.get_trials()[0].user_attrs
+    assert "run" in study.get_trials()[0].user_attrs and study.get_trials()[0].user_attrs["began"] == trial.number
     time.sleep(4)  # past the 2 s grace (SQLite counts whole seconds)
     optuna.storages.fail_stale_trials(study)
     assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.WAITING]
