@@ -23,8 +23,9 @@ class Hyperparameters:
     # The average's momentum at step t is min(ema, (1 + t) / (ema_warmup_steps + t)), so that the
     # first, barely trained weights leave it quickly.
     ema_warmup_steps: int = 10
-    dropout: float = 0.0  # after every convolution; 0: no dropout layers
+    dropout: float = 0.0  # the share of activations dropped; 0: no dropout layers
     dropout_kind: str = "spatial"  # "spatial": whole feature maps; "element": single activations
+    dropout_where: str = "convolution"  # after every "convolution", or closing every "block"
     rotation_degrees: float = 0.0  # random rotation of training images, +-
     # The seed model fits its training images to 99.8% at +-1 px; +-2 px held on the hardest seeds
     # found (docs/recipe-search.md, 2026-12-02).

@@ -5,7 +5,8 @@ parameter counts.
     seed: conv 1->8 | block 1: conv 8->8, conv 8->16, max-pool | block 2: conv 1x1 16->16,
     conv 16->16, conv 16->24, conv 24->28 | global average pool over 5x5 | dense 28->10
 
-Every convolution is followed by BatchNorm and ReLU (and Dropout where the recipe asks for it).
+Every convolution is followed by BatchNorm and ReLU; Dropout, where the recipe asks for it, follows
+every convolution or closes every block (before each max-pool and before the global average pool).
 The seed model's first two convolutions keep a bias; the later ones drop it, BatchNorm's beta
 doing the same job; the widths are the ones that land exactly on the seed's 14,402 (BatchNorm's
 moving statistics, 232 values, are not trainable). Why these shapes: docs/recipe-search.md.
@@ -50,26 +51,44 @@ def convolution(spec):
 
 
 DROPOUT_KINDS = {"spatial": layers.SpatialDropout2D, "element": layers.Dropout}
+DROPOUT_PLACES = ("convolution", "block")
+
+
+def dropout_of(hp):
+    """The recipe's dropout, as build_model and the PyTorch twin take it."""
+    return {"dropout": hp.dropout, "dropout_kind": hp.dropout_kind, "dropout_where": hp.dropout_where}
+
+
+def with_dropout(layer_list, dropout, where):
+    """The layer list with "dropout" entries where the recipe puts them: after every convolution
+    ("convolution"), or closing every block, before each pool and before the global average pool
+    ("block"). A rate of 0 adds none: a masking op per step for nothing."""
+    if not dropout:
+        return list(layer_list)
+    if where == "convolution":
+        return [entry for spec in layer_list for entry in ([spec] if spec == "pool" else [spec, "dropout"])]
+    return [entry for spec in layer_list for entry in (["dropout", spec] if spec == "pool" else [spec])] + ["dropout"]
 
 
 def build_model(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparameters.dropout_kind,
-                fused_batchnorm=True):
+                dropout_where=Hyperparameters.dropout_where, fused_batchnorm=True):
     """dropout_kind: "element" drops single activations, "spatial" whole feature maps (one random
-    number per channel instead of per pixel); dropout 0: no dropout layers.
+    number per channel instead of per pixel); dropout_where: see with_dropout.
     fused_batchnorm=False: Keras's own BatchNormalization."""
     inputs = keras.Input(INPUT_SHAPE, name="image")
     x = inputs
-    for spec in MODELS[name]:
+    for spec in with_dropout(MODELS[name], dropout, dropout_where):
         if spec == "pool":
             x = layers.MaxPooling2D(2)(x)
+            continue
+        if spec == "dropout":
+            x = DROPOUT_KINDS[dropout_kind](dropout)(x)
             continue
         conv = convolution(spec)
         kind = layers.SeparableConv2D if conv.separable else layers.Conv2D
         x = kind(conv.filters, conv.kernel, use_bias=conv.bias)(x)
         x = (BatchNormalization if fused_batchnorm else layers.BatchNormalization)()(x)
         x = layers.ReLU()(x)
-        if dropout:
-            x = DROPOUT_KINDS[dropout_kind](dropout)(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dense(CLASSES)(x)
     # float32 softmax even under mixed precision, for a numerically sound loss.

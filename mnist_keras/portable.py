@@ -14,13 +14,13 @@ import keras
 from labkit.files import write_atomically
 
 from .config import EVALUATION_BATCH
-from .model import INPUT_SHAPE, build_model
+from .model import INPUT_SHAPE, build_model, dropout_of
 from .pipeline import PIXEL_MEAN, PIXEL_STD, normalize
 
 
-def portable_model(trained, name, dropout, dropout_kind):
-    """A standard-Keras copy of a trained model (built by build_model(name, ...)) that takes raw pixels."""
-    core = build_model(name, dropout, dropout_kind, fused_batchnorm=False)
+def portable_model(trained, hp):
+    """A standard-Keras copy of a trained model (built by build_model from hp) that takes raw pixels."""
+    core = build_model(hp.model, **dropout_of(hp), fused_batchnorm=False)
     core.set_weights(trained.get_weights())
     pixels = keras.Input(INPUT_SHAPE[:2], name="pixels")
     channel = keras.layers.Reshape(INPUT_SHAPE, name="add_channel_axis")(pixels)
@@ -57,7 +57,7 @@ class SaveModels(keras.callbacks.Callback):
         self.best = -math.inf if best_so_far is None else best_so_far
 
     def on_train_begin(self, logs=None):
-        self.portable = portable_model(self.model, self.hp.model, self.hp.dropout, self.hp.dropout_kind)
+        self.portable = portable_model(self.model, self.hp)
 
     def on_epoch_end(self, epoch, logs=None):
         # The preprocessing layers hold no weights: the portable model's list is the trained one's.

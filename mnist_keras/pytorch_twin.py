@@ -12,17 +12,21 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import Hyperparameters
-from .model import CLASSES, MODELS, convolution
+from .model import CLASSES, MODELS, convolution, dropout_of, with_dropout
 
 
 DROPOUT_KINDS = {"element": nn.Dropout, "spatial": nn.Dropout2d}
 
 
-def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparameters.dropout_kind):
+def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparameters.dropout_kind,
+          dropout_where=Hyperparameters.dropout_where):
     layers, channels = [], 1
-    for spec in MODELS[name]:
+    for spec in with_dropout(MODELS[name], dropout, dropout_where):
         if spec == "pool":
             layers.append(nn.MaxPool2d(2))
+            continue
+        if spec == "dropout":
+            layers.append(DROPOUT_KINDS[dropout_kind](dropout))
             continue
         conv = convolution(spec)
         if conv.separable:  # Keras's SeparableConv2D: a filter per channel, then 1x1 across channels
@@ -31,8 +35,6 @@ def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparame
         else:
             layers.append(nn.Conv2d(channels, conv.filters, conv.kernel, bias=conv.bias))
         layers += [nn.BatchNorm2d(conv.filters), nn.ReLU()]
-        if dropout:
-            layers.append(DROPOUT_KINDS[dropout_kind](dropout))
         channels = conv.filters
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, CLASSES)]
     return nn.Sequential(*layers)
@@ -63,7 +65,7 @@ class Trainer:
     def __init__(self, hp, channels_last=False, compiled=False):
         self.hp = hp
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.model = build(hp.model, hp.dropout, hp.dropout_kind).to(memory_format=self.memory_format)
+        self.model = build(hp.model, **dropout_of(hp)).to(memory_format=self.memory_format)
         self.forward = torch.compile(self.model) if compiled else self.model
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=hp.learning_rate, momentum=hp.momentum,
                                          nesterov=True, weight_decay=hp.weight_decay)

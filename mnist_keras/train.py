@@ -50,9 +50,11 @@ def build_parser():
     setting("--label-smoothing", "label_smoothing", _fraction, "share of each target spread over the 10 classes")
     setting("--ema", "ema", _fraction, "momentum of an exponential moving average of the weights, used for "
             "validation and the saved model (0: off)")
-    setting("--dropout", "dropout", _fraction, "after every convolution")
+    setting("--dropout", "dropout", _fraction, "the share of activations dropped (0: no dropout layers)")
     setting("--dropout-kind", "dropout_kind", str, "element: single activations; spatial: whole feature maps",
             choices=["element", "spatial"])
+    setting("--dropout-where", "dropout_where", str, "after every convolution, or closing every block (before "
+            "each max-pool and before the global average pool)", choices=["convolution", "block"])
     setting("--rotation", "rotation_degrees", finite, "augmentation: random rotation, +- degrees")
     setting("--zoom", "zoom", _fraction, "augmentation: random zoom, +- this fraction of the image size")
     setting("--shift", "shift_pixels", finite, "augmentation: random translation, +- pixels")
@@ -81,9 +83,9 @@ def hyperparameters(args):
 
 
 def dry_run(hp):
-    from .model import build_model, parameter_counts
+    from .model import build_model, dropout_of, parameter_counts
 
-    model = build_model(hp.model, hp.dropout, hp.dropout_kind)
+    model = build_model(hp.model, **dropout_of(hp))
     model.summary()
     counts = parameter_counts(model)
     print(f"Trainable params: {counts['trainable']:,}")

@@ -11,13 +11,13 @@ from labkit import provenance
 from labkit.files import write_json
 
 from . import backend, data, device, optimizers, pipeline, plots, portable, reports, runs, workbooks
-from .model import build_model, parameter_counts
+from .model import build_model, dropout_of, parameter_counts
 
 PACKAGES = ("tensorflow", "keras", "numpy")  # whose versions a run's summary records
 
 
 def compiled_model(hp, steps_per_epoch, jit_compile, fused_batchnorm=True):
-    model = build_model(hp.model, hp.dropout, hp.dropout_kind, fused_batchnorm)
+    model = build_model(hp.model, **dropout_of(hp), fused_batchnorm=fused_batchnorm)
     model.compile(optimizer=optimizers.optimizer(hp, steps_per_epoch),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=hp.label_smoothing),
                   metrics=["accuracy"], jit_compile=jit_compile)

@@ -18,6 +18,8 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters():
     assert kinds[-1] == "Linear" and "Dropout2d" not in kinds  # the seed recipe's dropout is 0
     with_dropout = [type(layer).__name__ for layer in pytorch_twin.build("seed", dropout=0.1)]
     assert with_dropout.count("Dropout2d") == 7
+    closing_blocks = [type(layer).__name__ for layer in pytorch_twin.build("seed", 0.1, "element", "block")]
+    assert closing_blocks.count("Dropout") == 2 and closing_blocks[closing_blocks.index("MaxPool2d") - 1] == "Dropout"
     assert twin(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
     for name in ("compact", "tiny"):  # the compact model's separable convolutions too
         assert pytorch_twin.trainable_parameters(pytorch_twin.build(name)) == parameter_counts(build_model(name))["trainable"]

@@ -36,6 +36,19 @@ def test_layer_kinds():
     assert pooled[0].output.shape == (None, 28)  # 1x1 per channel, flattened
 
 
+def test_block_dropout_closes_each_block():
+    """--dropout-where block: one layer before the max-pool and one before the global average pool,
+    as the assignment's blocks end; no parameter added."""
+    model = build_model("seed", dropout=0.05, dropout_where="block")
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("SpatialDropout2D") == 2
+    assert kinds[kinds.index("MaxPooling2D") - 1] == "SpatialDropout2D"
+    assert kinds[kinds.index("GlobalAveragePooling2D") - 1] == "SpatialDropout2D"
+    assert parameter_counts(model)["trainable"] == 14_402
+    after_every = build_model("seed", dropout=0.05, dropout_where="convolution")
+    assert [type(layer).__name__ for layer in after_every.layers].count("SpatialDropout2D") == 7
+
+
 def test_outputs_are_class_probabilities():
     model = build_model("seed")
     assert model.output_shape == (None, 10)
