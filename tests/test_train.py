@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import openpyxl
 import pytest
-from conftest import audit, call_main, schema_errors
+from conftest import audit, call_main, require, schema_errors
 
 from mnist_keras import backend, evaluate, train
 
@@ -300,12 +300,12 @@ def test_tensorflow_start_up_noise_is_kept_off_the_screen():
     assert "Trainable params: 14,402" in done.stdout
 
 
+@pytest.mark.bench
 @pytest.mark.parametrize("name", ["torch", "jax"])
 def test_a_backend_much_slower_than_tensorflow_is_refused_in_one_line(name, tmp_path):
     import importlib.util
 
-    if importlib.util.find_spec(name) is None:  # jax comes with the bench extra only
-        pytest.skip(f"{name} is not installed")
+    require(importlib.util.find_spec(name), f"{name} (the bench extra)")
     done = subprocess.run([sys.executable, "-m", "mnist_keras.train", "--epochs", "1", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "KERAS_BACKEND": name})
