@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bp_excel.engines import find_soffice
+from labkit.engines import find_soffice
 
 
 def call_main(main, argv, capsys):

@@ -1,18 +1,31 @@
-"""The speed benchmark: a fair PyTorch twin, the FLOP count, and a real (short) interleaved run."""
+"""The speed benchmark: a fair PyTorch twin, the FLOP count, and a real (short) interleaved run.
+The tests marked bench need the bench extra (make test-bench); the others run in make test."""
 import dataclasses
+import importlib
+import importlib.util
 import json
 
 import pytest
-import torch
+from conftest import require
 
-from mnist_keras import bench, bench_measure, pytorch_twin
+from mnist_keras.bench import cli, measure
 from mnist_keras.config import Hyperparameters
 from mnist_keras.model import build_model, parameter_counts
 
-pytestmark = pytest.mark.bench
+
+@pytest.fixture
+def torch():
+    require(importlib.util.find_spec("torch"), "PyTorch (the bench extra: make test-bench)")
+    return importlib.import_module("torch")
 
 
-def test_the_pytorch_twin_has_the_same_layers_and_parameters():
+@pytest.fixture
+def pytorch_twin(torch):
+    return importlib.import_module("mnist_keras.bench.pytorch_twin")
+
+
+@pytest.mark.bench
+def test_the_pytorch_twin_has_the_same_layers_and_parameters(torch, pytorch_twin):
     twin = pytorch_twin.build("seed")
     assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model("seed"))["trainable"] == 14_402
     kinds = [type(layer).__name__ for layer in twin]
@@ -27,7 +40,8 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters():
         assert pytorch_twin.trainable_parameters(pytorch_twin.build(name)) == parameter_counts(build_model(name))["trainable"]
 
 
-def test_the_twins_augmentation_moves_pixels_and_fills_with_black():
+@pytest.mark.bench
+def test_the_twins_augmentation_moves_pixels_and_fills_with_black(torch, pytorch_twin):
     images = torch.rand(4, 1, 28, 28)
     still = dataclasses.replace(Hyperparameters(), rotation_degrees=0.0, shift_pixels=0.0)
     torch.testing.assert_close(pytorch_twin.augment(images, still), images)
@@ -48,12 +62,13 @@ def test_training_flops_counted_from_the_architecture():
     # Multiply-adds per image of each layer of the seed model, by hand: output pixels x filters x kernel.
     macs = (26 * 26 * 8 * 9 * 1 + 24 * 24 * 8 * 9 * 8 + 22 * 22 * 16 * 9 * 8
             + 11 * 11 * 16 * 16 + 9 * 9 * 16 * 9 * 16 + 7 * 7 * 24 * 9 * 16 + 5 * 5 * 28 * 9 * 24 + 28 * 10)
-    assert bench_measure.epoch_flops() == 3 * 2 * macs * 60_000
+    assert measure.epoch_flops() == 3 * 2 * macs * 60_000
 
 
-def test_a_short_interleaved_run_compares_keras_with_pytorch(tmp_path, capsys, mnist):
-    out = tmp_path / "bench.json"
-    assert bench.main(["--configs", "keras-tf", "pytorch", "--rounds", "2", "--windows", "1", "--steps", "4",
+@pytest.mark.bench
+def test_a_short_interleaved_run_compares_keras_with_pytorch(tmp_path, capsys, mnist, torch):
+    out = tmp_path / "cli.json"
+    assert cli.main(["--configs", "keras-tf", "pytorch", "--rounds", "2", "--windows", "1", "--steps", "4",
                        "--json", str(out)]) == 0
     results = json.loads(out.read_text())
     assert [c["name"] for c in results["configs"]] == ["keras-tf", "pytorch"]
@@ -70,9 +85,9 @@ def test_a_short_interleaved_run_compares_keras_with_pytorch(tmp_path, capsys, m
 
 
 def test_a_configuration_whose_engine_is_missing_is_named_and_left_out(monkeypatch, capsys):
-    monkeypatch.setitem(bench.ENGINE_MODULES, "jax", "no_such_engine")
+    monkeypatch.setitem(cli.ENGINE_MODULES, "jax", "no_such_engine")
     said = []
-    results = bench.run(["keras-jax"], rounds=1, windows=1, steps=1, log=said.append)
+    results = cli.run(["keras-jax"], rounds=1, windows=1, steps=1, log=said.append)
     assert results["configs"] == [] and results["best_ratio"] is None
     assert said == ["skipping keras-jax: no_such_engine is not installed (pip install 'backprop-lab[bench]' "
                     "or see the README)"]
@@ -85,13 +100,13 @@ def test_a_configuration_whose_engine_is_missing_is_named_and_left_out(monkeypat
 ])
 def test_bad_flags(capsys, argv, fragment):
     with pytest.raises(SystemExit) as exit:
-        bench.main(argv)
+        cli.main(argv)
     err = capsys.readouterr().err
     assert exit.value.code == 2 and len(err.strip().splitlines()) == 1 and fragment in err, err
 
 
 def test_the_profile_names_the_convolution_and_batchnorm_ops(mnist, capsys):
-    from mnist_keras import profile
+    from mnist_keras.bench import profile
 
     times = profile.op_times("keras-tf", steps=3)
     assert all(ms >= 0 for ms in times.values()) and list(times.values()) == sorted(times.values(), reverse=True)

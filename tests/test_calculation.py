@@ -1,4 +1,4 @@
-"""The formulas read (formula.py) and computed (calculation.py) for the cached values: Excel's
+"""The formulas read (formulas/parser.py) and computed (formulas/evaluator.py) for the cached values: Excel's
 precedence and functions, its errors, and values that do not depend on the CPU."""
 import math
 import random
@@ -9,8 +9,8 @@ from fractions import Fraction
 import openpyxl
 import pytest
 
-from bp_excel.calculation import evaluate, evaluate_workbook, exp, power
-from bp_excel.formula import FormulaError, parse
+from bp_excel.formulas.evaluator import evaluate, evaluate_workbook, exp, power
+from bp_excel.formulas.parser import FormulaError, parse
 
 
 def value(formula, cells=None):

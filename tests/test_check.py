@@ -4,13 +4,13 @@ named at its column and first row."""
 import json
 import math
 
+import handmade
 import pytest
 
-import handmade
-from bp_excel.check import check
+from bp_excel.check.checker import check
+from bp_excel.check.tables import quantity_of
 from bp_excel.cli import main
 from bp_excel.network import Network, train
-from bp_excel.tables import quantity_of
 
 pytestmark = pytest.mark.usefixtures("libreoffice")
 TIMEOUT = 300
@@ -211,7 +211,8 @@ def test_a_summary_table_is_checked_column_by_column_against_the_training_at_eac
 def test_an_exercise_is_handed_out_blank_and_graded_once_filled_in(tmp_path, capsys):
     import openpyxl
 
-    from bp_excel import layout, start_here
+    from bp_excel import layout
+    from bp_excel.build import start_here
 
     path = tmp_path / "exercise.xlsx"
     assert main(["build", "--exercise", "--lr", "0.5", "--iterations", "10", "--out", str(path)]) == 0

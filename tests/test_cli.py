@@ -94,7 +94,7 @@ def test_an_interrupted_build_leaves_the_old_file(tmp_path, capsys, monkeypatch)
     def crash(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("bp_excel.xlsx.ExcelWriter.save", crash)
+    monkeypatch.setattr("bp_excel.build.xlsx.ExcelWriter.save", crash)
     with pytest.raises(KeyboardInterrupt):
         main(["build", "--out", str(out)])
     assert out.read_bytes() == b"old"
@@ -211,7 +211,7 @@ def test_a_hanging_excel_is_killed_after_the_timeout(tmp_path, monkeypatch):
     import time
     import types
 
-    from bp_excel import engines
+    from labkit import engines
     from labkit.cli import UsageError
 
     killed, closed = [], []

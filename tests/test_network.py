@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from bp_excel.network import Network, forward, gradients, train
 
+
 def test_matches_the_published_worked_example():
     # Matt Mazur, "A Step by Step Backpropagation Example" (2015): biases 0.35 / 0.6, targets
     # 0.01 / 0.99, learning rate 0.5; his numbers are printed to 9 significant digits.

@@ -97,9 +97,9 @@ def test_the_runs_workbook_recalculates_to_the_runs_numbers(tmp_path, capsys, li
     each run's final and closing epochs, and the spread over runs, as Python computes them."""
     import statistics
 
-    from bp_excel import engines
-    from mnist_keras import workbooks
-    from mnist_keras.reports import closing_epochs
+    from labkit import engines
+    from mnist_keras.reports import workbooks
+    from mnist_keras.reports.run_summary import closing_epochs
 
     runs = [ROOT / "docs/runs" / name for name in ("s20-seed13", "s20-seed84199", "cLr2-s405")]
     path = tmp_path / "runs.xlsx"

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import optuna
 import pytest
-from optuna.trial import TrialState
-
 from conftest import call_main
+from optuna.trial import TrialState
 
 from mnist_keras import sweep
 

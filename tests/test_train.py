@@ -63,8 +63,9 @@ def test_tensorboard_logs_hold_every_epochs_scalars(quick_run):
 def test_the_runs_report_workbook_recalculates_to_the_runs_own_numbers(quick_run, libreoffice):
     """report.xlsx, recalculated by LibreOffice: its formulas give what summary.json and history.csv
     hold and the model's own parameter count, and Open XML's schema check finds no error."""
-    from bp_excel import engines
-    from mnist_keras import runs, workbooks
+    from labkit import engines
+    from mnist_keras import runs
+    from mnist_keras.reports import workbooks
 
     summary = json.loads((quick_run / "summary.json").read_text())
     history = runs.read_history(quick_run / "history.csv")

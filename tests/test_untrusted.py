@@ -3,11 +3,11 @@ before any spreadsheet engine opens it, and with nothing written beside it."""
 import time
 import zipfile
 
+import handmade
 import pytest
 
-import handmade
-from bp_excel import untrusted
 from bp_excel.cli import main
+from labkit import untrusted
 
 
 def book_with_formula(tmp_path, formula):

@@ -8,10 +8,12 @@ import numpy as np
 import openpyxl
 import pytest
 
-from bp_excel import engines, layout, start_here, summary
+from bp_excel import layout
+from bp_excel.build import start_here, summary
 from bp_excel.cli import main
 from bp_excel.network import Network, central_difference, train
-from bp_excel.reference import expected_cells
+from bp_excel.verify.reference import expected_cells
+from labkit import engines
 
 pytestmark = pytest.mark.usefixtures("libreoffice", "gnumeric")
 ENGINES = ["libreoffice", "gnumeric"]

@@ -11,15 +11,16 @@ import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 
-from bp_excel import layout, start_here, summary
+from bp_excel import layout
+from bp_excel.build import start_here, summary
+from bp_excel.build.workbook import build
+from bp_excel.build.xlsx import save
 from bp_excel.cli import main
-from bp_excel.calculation import evaluate_workbook
+from bp_excel.formulas.evaluator import evaluate_workbook
 from bp_excel.network import Network, train
-from bp_excel.reference import expected_cells
 from bp_excel.settings import BuildSettings
-from bp_excel.verify import Comparison
-from bp_excel.workbook import build
-from bp_excel.xlsx import save
+from bp_excel.verify.compare import Comparison
+from bp_excel.verify.reference import expected_cells
 
 CHART_NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
 COMMITTED = Path(__file__).parent.parent / "workbook" / "backprop.xlsx"

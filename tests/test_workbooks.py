@@ -4,9 +4,9 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from bp_excel import engines
-from mnist_keras import workbooks
+from labkit import engines
 from mnist_keras.model import build_model, parameter_counts
+from mnist_keras.reports import workbooks
 
 # The seed model's receptive field, by hand: r grows by (k - 1) * j at each layer, j doubles at the pool.
 # 3x3, 3x3, 3x3: 1 + 2 + 2 + 2 = 7; pool 2x2: 7 + 1 = 8, j = 2; 1x1: 8; 3x3 x3: 8 + 4 + 4 + 4 = 20.

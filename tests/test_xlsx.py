@@ -9,8 +9,8 @@ import pytest
 from conftest import audit, schema_errors
 
 from bp_excel.cli import main
-from bp_excel.calculation import FUNCTIONS
-from bp_excel.formula import parse
+from bp_excel.formulas.evaluator import FUNCTIONS
+from bp_excel.formulas.parser import parse
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")

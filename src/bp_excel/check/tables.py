@@ -1,0 +1,256 @@
+"""Finding the backpropagation tables in a hand-made workbook: the header row, which column holds
+which quantity, the data rows, and the learning rate the weight updates use.
+
+Quantities take the names of the seed's equations (network.py): i1 i2 t1 t2 w1..w8 h1 h2 a_h1
+a_h2 o1 o2 a_o1 a_o2 E1 E2 E_total dE_dw1..dE_dw8; reports spell the gradients dE/dw1.
+"""
+import math
+import re
+from dataclasses import dataclass, field
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+
+from bp_excel.equations import WEIGHTS
+from bp_excel.formulas.parser import FormulaError, parse, references
+from labkit.cli import UsageError
+from labkit.engines import value
+
+GRADIENTS = [f"dE_d{w}" for w in WEIGHTS]
+QUANTITIES = ["i1", "i2", "t1", "t2", *WEIGHTS, "h1", "a_h1", "h2", "a_h2", "o1", "a_o1", "o2", "a_o2",
+              "E1", "E2", "E_total", *GRADIENTS]
+NEEDED = ["i1", "i2", "t1", "t2", *WEIGHTS]  # what the reference computes from
+MIN_HEADERS = 12  # a row naming fewer quantities is prose or a partial table
+MAX_GAP = 6  # columns without a quantity name inside one table (Step, δ_o1, ∂E_total/∂a_h1, a spacer)
+# A summary table's column header: one E_total column per learning rate ("L.R. 0.1", "n=0.5", "lr 2").
+RATE_HEADER = re.compile(r"^\s*(?:l\.?\s?r\.?|lr|n|η|eta|α|alpha|learning\s*rate)\s*[=:]?\s*(\d+(?:\.\d*)?|\.\d+)\s*$",
+                         re.IGNORECASE)
+LR_LABEL = re.compile(r"^\s*(η|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n)\s*[=:]?\s*$", re.IGNORECASE)
+
+
+def display(name):
+    """A quantity's name as reports print it: dE_dw1 -> dE/dw1."""
+    return name.replace("dE_dw", "dE/dw")
+
+
+def internal(name):
+    """A quantity's name as given on the command line (dE/dw1 or dE_dw1) -> dE_dw1."""
+    return name.replace("dE/dw", "dE_dw")
+
+
+def quantity_of(header):
+    """The quantity a header cell names, in any of the spellings seen in hand-made workbooks
+    (a_h1, act_h1, a_01, E_tot, Etotal, ∂E/∂w1, ∂E_total/∂W5, δE_tot/δw1, dE/dw1, Etotaldw1...), or None."""
+    if not isinstance(header, str) or len(header) > 40:
+        return None
+    key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d")).rstrip("=:")
+    patterns = [
+        (r"d?e(?:total|tot|t)?/?d?w([1-8])", "dE_dw{}"),
+        (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"), (r"w([1-8])", "w{}"),
+        (r"(?:net)?h([12])", "h{}"), (r"(?:net)?o([12])", "o{}"),
+        (r"(?:a|act|out|σ|sig|sigmoid)h([12])", "a_h{}"), (r"(?:a|act|out|σ|sig|sigmoid)[o0]([12])", "a_o{}"),
+        (r"e([12])", "E{}"), (r"e(?:total|tot|t)|totalerror|error", "E_total"),
+    ]
+    for pattern, name in patterns:
+        match = re.fullmatch(pattern, key)
+        if match:
+            return name.format(*match.groups())
+    return None
+
+
+@dataclass
+class Table:
+    sheet: str
+    header_row: int
+    columns: dict  # {quantity: column letter}
+    first_row: int = 0
+    last_row: int = 0
+    learning_rate: float | None = None
+    learning_rate_cell: str | None = None
+    kind: str = "table"  # "table" (formulas) or "pasted" (typed values)
+    constants: dict = field(default_factory=dict)  # {input: cell} of inputs given once, beside the table
+    warnings: list = field(default_factory=list)
+
+    def cell(self, quantity, row):
+        """The cell of a quantity on a data row: its column's, or the one cell of an input given once."""
+        if quantity in self.constants:
+            return absolute(self.constants[quantity])
+        return f"{self.columns[quantity]}{row}"
+
+
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _header_groups(row_cells):
+    """[(column index, quantity)] of one row, split into tables: a table ends where a quantity
+    it already has appears again (a second table beside it), or after MAX_GAP unnamed columns."""
+    groups, current, last_col = [], {}, None
+    for col, quantity in row_cells:
+        if current and (quantity in current or col - last_col > MAX_GAP + 1):
+            groups.append(current)
+            current = {}
+        current[quantity] = col
+        last_col = col
+    if current:
+        groups.append(current)
+    return [g for g in groups if len(g) >= MIN_HEADERS]
+
+
+def find(formulas, values, sheet=None, header_row=None, mapping=None):
+    """Every table of the workbook. formulas: {sheet: {cell: content}} as typed (formulas as
+    text); values: {sheet: rows} as an engine computed them. sheet, header_row, mapping
+    ({quantity: letter}) override what cannot be found."""
+    tables = []
+    for name, cells in formulas.items():
+        if sheet and name != sheet:
+            continue
+        by_row = {}
+        for cell, content in cells.items():
+            quantity = quantity_of(content)
+            if quantity:
+                letters, row = coordinate_from_string(cell)
+                by_row.setdefault(row, []).append((column_index_from_string(letters), quantity))
+        rows = [header_row] if header_row else sorted(by_row)
+        for row in rows:
+            groups = _header_groups(sorted(by_row.get(row, [])))
+            if header_row and mapping and not groups:
+                groups = [{}]
+            for group in groups:
+                columns = {q: get_column_letter(c) for q, c in group.items()}
+                columns.update(mapping or {})
+                tables.append(Table(name, row, columns))
+    for table in tables:
+        _data_rows(table, values[table.sheet], formulas[table.sheet])
+        _kind(table, formulas[table.sheet])
+        _constants(table, formulas[table.sheet], values[table.sheet])
+    return [t for t in tables if t.last_row >= t.first_row]
+
+
+def _constants(table, cells, rows):
+    """Inputs, targets and biases that the table has no column for, where a cell labelled with the
+    name (i1, t2, b1, ...) has a number below it or right of it."""
+    for cell, content in cells.items():
+        name = quantity_of(content)
+        if name in ("i1", "i2", "t1", "t2", "b1", "b2") and name not in table.columns and name not in table.constants:
+            letters, row = coordinate_from_string(cell)
+            col = column_index_from_string(letters)
+            for candidate in (f"{letters}{row + 1}", f"{get_column_letter(col + 1)}{row}"):
+                if is_number(value(rows, candidate)):
+                    table.constants[name] = candidate
+                    break
+
+
+def find_summaries(formulas, values):
+    """Summary tables: a header row naming two or more learning rates, each over a column of
+    E_total by iteration. Their columns are named 'E_total at lr 0.1'."""
+    found = []
+    for name, cells in formulas.items():
+        by_row = {}
+        for cell, content in cells.items():
+            match = RATE_HEADER.match(content) if isinstance(content, str) else None
+            if match:
+                letters, row = coordinate_from_string(cell)
+                by_row.setdefault(row, {})[f"E_total at lr {float(match[1]):g}"] = letters
+        for row, columns in sorted(by_row.items()):
+            if len(columns) >= 2:
+                table = Table(name, row, columns, kind="summary", first_row=row + 1)
+                last = row
+                while any(is_number(value(values[name], f"{c}{last + 1}")) for c in columns.values()):
+                    last += 1
+                table.last_row = last
+                if last > row:
+                    found.append(table)
+    return found
+
+
+def _data_rows(table, rows, cells):
+    """The rows under the header that hold weights (numbers, formulas, or anything else typed
+    there, which the grader reports): the table ends at the first row with no weight at all.
+    Repeated trailing rows of typed values (a last row pasted several times) are reported and
+    left out."""
+    weights = [w for w in WEIGHTS if w in table.columns]
+    row = table.first_row = table.header_row + 1
+    while any(cells.get(table.cell(w, row)) is not None for w in weights):
+        row += 1
+    last = row - 1
+
+    def key(r):
+        return [value(rows, table.cell(q, r)) for q in table.columns]
+
+    def typed(r):
+        return all(is_number(cells.get(table.cell(w, r))) for w in weights)
+    repeated = last
+    while (repeated > table.first_row and typed(repeated) and key(repeated) == key(repeated - 1)
+           and all(is_number(x) for x in key(repeated))):
+        repeated -= 1
+    if repeated < last:
+        table.warnings.append(f"rows {repeated + 1}-{last} repeat row {repeated}: left out")
+    table.last_row = repeated
+
+
+def _kind(table, cells):
+    computed = [q for q in table.columns if q not in NEEDED]
+    formulas = sum(isinstance(cells.get(table.cell(q, table.first_row)), str)
+                   and cells[table.cell(q, table.first_row)].startswith("=") for q in computed)
+    table.kind = "table" if formulas * 2 >= len(computed) else "pasted"
+
+
+def update_references(table, cells):
+    """{row: [cells]} that the w1..w8 updates of each data row refer to, besides the weight and
+    its gradient on the row above: normally the one learning-rate cell."""
+    out = {}
+    for row in range(table.first_row + 1, table.last_row + 1):
+        found = []
+        for w in WEIGHTS:
+            content = cells.get(table.cell(w, row)) if w in table.columns else None
+            if not (isinstance(content, str) and content.startswith("=")):
+                continue
+            try:
+                refs = references(parse(content))
+            except FormulaError:
+                continue
+            own = {table.cell(w, row - 1), table.cell(f"dE_d{w}", row - 1) if f"dE_d{w}" in table.columns else None}
+            found += [cells for _, sheet, cells in refs if sheet is None and ":" not in cells and cells not in own]
+        out[row] = found
+    return out
+
+
+def absolute(cell):
+    """G1 -> $G$1"""
+    letters, row = coordinate_from_string(cell)
+    return f"${letters}${row}"
+
+
+def quantity_at(table, cell):
+    """The quantity a cell of the table's data rows holds, or None for a cell outside them."""
+    letters, row = coordinate_from_string(cell)
+    names = [q for q, c in table.columns.items() if c == letters]
+    return names[0] if names and table.first_row <= row <= table.last_row else None
+
+
+def learning_rate_from_label(table, cells, rows):
+    """A number beside or below a label such as η, lr or 'learning rate' above or left of the table."""
+    for cell, content in cells.items():
+        if isinstance(content, str) and LR_LABEL.match(content):
+            letters, row = coordinate_from_string(cell)
+            col = column_index_from_string(letters)
+            if row > table.header_row:
+                continue
+            for candidate in (f"{get_column_letter(col + 1)}{row}", f"{letters}{row + 1}"):
+                if is_number(value(rows, candidate)):
+                    return float(value(rows, candidate)), candidate
+    return None, None
+
+
+def parse_map(items):
+    """['w1=E', 'dE/dw1=X'] -> {'w1': 'E', 'dE_dw1': 'X'}; UsageError on a bad item."""
+    mapping = {}
+    for item in items or []:
+        quantity, _, letter = item.partition("=")
+        quantity = internal(quantity.strip())
+        if quantity not in QUANTITIES or not re.fullmatch(r"[A-Za-z]{1,3}", letter.strip()):
+            raise UsageError(f"--map takes QUANTITY=COLUMN such as w1=E or dE/dw1=X, got {item!r} "
+                             f"(quantities: {' '.join(display(q) for q in QUANTITIES)})")
+        mapping[quantity] = letter.strip().upper()
+    return mapping

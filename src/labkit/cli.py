@@ -1,0 +1,72 @@
+"""The commands' usage error, one-line argparse parser, number types, and main() wrapper."""
+import argparse
+import functools
+import math
+import os
+import sys
+
+# The extra of pyproject.toml that brings each optional package a command may import.
+EXTRA_OF_PACKAGE = {"tensorflow": "mnist", "keras": "mnist", "tensorboard": "mnist", "optuna": "mnist",
+                    "psycopg": "mnist", "torch": "bench", "jax": "bench", "xlwings": "excel"}
+
+
+class UsageError(Exception):
+    """Bad input or a missing tool: reported as one line on stderr with exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One line, not argparse's usage block: the line says what to fix.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def finite(text):
+    """An argparse type: a float that is a number (not inf or nan, which float() accepts)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
+    return value
+
+
+finite.__name__ = "float"  # argparse names the kind in "invalid float value"
+
+
+def positive(kind):
+    """An argparse type: a finite number of the given kind that is > 0."""
+    def parse(text):
+        value = finite(text) if kind is float else kind(text)
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the kind in "invalid int value"
+    return parse
+
+
+def command(prog):
+    """Decorates main(argv=None) -> exit status: a UsageError, or an optional package that is not
+    installed, becomes one line on stderr, status 2; a reader that closed stdout early (`| head`)
+    ends the command quietly, status 1."""
+    def decorate(main):
+        @functools.wraps(main)
+        def run(argv=None):
+            try:
+                status = main(argv)
+                sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+                return status
+            except UsageError as e:
+                print(f"{prog}: error: {e}", file=sys.stderr)
+                return 2
+            except ModuleNotFoundError as e:
+                extra = EXTRA_OF_PACKAGE.get((e.name or "").partition(".")[0])
+                if extra is None:
+                    raise
+                print(f"{prog}: error: {e.name} is not installed; it comes with the {extra} extra: "
+                      f"pip install '.[{extra}]' in the project's folder", file=sys.stderr)
+                return 2
+            except BrokenPipeError:
+                # Python's documented remedy: point stdout at devnull so that the flush at exit
+                # does not raise again.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 1
+        return run
+    return decorate
