@@ -95,8 +95,8 @@ def test_an_interrupted_build_leaves_the_old_file(tmp_path, capsys, monkeypatch)
         raise KeyboardInterrupt
 
     monkeypatch.setattr("bp_excel.build.xlsx.ExcelWriter.save", crash)
-    with pytest.raises(KeyboardInterrupt):
-        main(["build", "--out", str(out)])
+    assert main(["build", "--out", str(out)]) == 130
+    assert capsys.readouterr().err == "bp_excel build: interrupted\n"  # one line, no traceback
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]
 
@@ -236,3 +236,23 @@ def test_a_hanging_excel_is_killed_after_the_timeout(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match="Excel did not finish within 0.5 s"):
         engines.recalculate_excel(tmp_path / "w.xlsx", 0.5)
     assert time.monotonic() - started < 5 and killed == [424242]
+
+
+def test_an_unforeseen_error_or_ctrl_c_is_one_line_never_exit_1(capsys, monkeypatch):
+    from labkit.cli import TRACEBACK_VARIABLE, command
+
+    def failing(error):
+        @command("demo")
+        def main(argv=None):
+            raise error
+        return main
+
+    monkeypatch.delenv(TRACEBACK_VARIABLE, raising=False)
+    assert failing(KeyError("w9"))() == 3
+    assert capsys.readouterr().err == (f"demo: unexpected error: KeyError: 'w9' (please report it; "
+                                       f"{TRACEBACK_VARIABLE}=1 shows where)\n")
+    assert failing(KeyboardInterrupt())() == 130
+    assert capsys.readouterr().err == "demo: interrupted\n"
+    monkeypatch.setenv(TRACEBACK_VARIABLE, "1")
+    with pytest.raises(KeyError):
+        failing(KeyError("w9"))()

@@ -5,33 +5,10 @@ import zipfile
 
 import handmade
 import pytest
+from hostile import book_with_formula, with_member, with_sheet_xml
 
 from bp_excel.cli import main
 from labkit import untrusted
-
-
-def book_with_formula(tmp_path, formula):
-    wb = handmade.write(rows=3)
-    wb.active["AH3"] = formula
-    return handmade.save(wb, tmp_path / "hostile.xlsx")
-
-
-def with_member(tmp_path, name, data):
-    path = handmade.save(handmade.write(rows=3), tmp_path / "hostile.xlsx")
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(name, data)
-    return path
-
-
-def with_sheet_xml(tmp_path, change):
-    plain = handmade.save(handmade.write(rows=3), tmp_path / "plain.xlsx")
-    path = tmp_path / "hostile.xlsx"
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item)
-            target.writestr(item, change(data) if item.filename == "xl/worksheets/sheet1.xml" else data)
-    plain.unlink()
-    return path
 
 
 def zip_bomb(tmp_path):
@@ -59,7 +36,7 @@ HOSTILE = {
     "a zip bomb": (zip_bomb, "a zip bomb?"),
     "a password": (lambda p: _file(p, untrusted.ENCRYPTED_OR_OLD + bytes(4000)), "is password-protected or an old .xls"),
     "not a workbook": (lambda p: _file(p, b"name,grade\n"), "is not an .xlsx workbook"),
-    "a zip that is not a workbook": (lambda p: _plain_zip(p), "no xl/workbook.xml"),
+    "a zip that is not a workbook": (lambda p: _plain_zip(p), "no [Content_Types].xml or xl/workbook.xml"),
 }
 
 

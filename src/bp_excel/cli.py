@@ -10,7 +10,7 @@ from bp_excel.build.plots import save_plots
 from bp_excel.build.workbook import build
 from bp_excel.check import tables
 from bp_excel.check.checker import check as check_workbooks
-from bp_excel.check.checker import details, summary_line
+from bp_excel.check.report import check_status, details, summary_line
 from bp_excel.formulas import evaluator, parser
 from bp_excel.network import Network
 from bp_excel.verify import reference
@@ -80,7 +80,9 @@ def _add_check(commands):
                             description="Find the backpropagation tables in each workbook, recalculate them in "
                                         "LibreOffice, and check every column against the seed's equations row by "
                                         "row and the whole table against the NumPy reference. Exit 0 when every "
-                                        "table is right, 1 when one is wrong, 2 for a file refused or unreadable.")
+                                        "table is right, 1 when one is wrong (and nothing else), 2 for a file refused "
+                                        "or bad usage, 3 for a file that could not be graded (LibreOffice failed or "
+                                        "ran out of time on it, or an unforeseen error).")
     c.add_argument("workbooks", nargs="+", metavar="BOOK.xlsx", help="the workbooks, e.g. submissions/*.xlsx")
     c.add_argument("--sheet", help="only this sheet")
     c.add_argument("--header-row", type=positive(int), metavar="N", help="the table's header row, where it is not found")
@@ -90,7 +92,7 @@ def _add_check(commands):
     rate.add_argument("--lr", type=positive(float), help="the learning rate, where the sheet does not say it")
     rate.add_argument("--lr-cell", metavar="CELL", help="the cell that holds the learning rate, e.g. G1")
     c.add_argument("--engine", choices=["libreoffice"], default="libreoffice", help="the engine that recalculates")
-    _add_timeout(c, "LibreOffice after this long, for all the workbooks")
+    _add_timeout(c, "LibreOffice after this long, for all the workbooks together and again for each on its own")
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
 
 
@@ -202,11 +204,11 @@ def run_check(args):
     for report in reports:
         if "error" in report:
             print(f"bp_excel check: error: {report['error']}", file=sys.stderr)
+        elif "not_graded" in report:
+            print(f"bp_excel check: {report['file']} not graded: {report['not_graded']}", file=sys.stderr)
         elif not args.json:
             print("\n".join(details(report) if len(reports) == 1 else [summary_line(report)]))
-    if any("error" in r for r in reports):
-        return 2
-    return 0 if all(r["ok"] for r in reports) else 1
+    return check_status(reports)
 
 
 def run_render(args):

@@ -10,6 +10,10 @@ EXTRA_OF_PACKAGE = {"tensorflow": "mnist", "keras": "mnist", "tensorboard": "mni
                     "psycopg": "mnist", "torch": "bench", "jax": "bench", "xlwings": "excel"}
 
 
+UNEXPECTED = 3  # the exit status of an error nobody foresaw
+TRACEBACK_VARIABLE = "BACKPROP_LAB_TRACEBACK"
+
+
 class UsageError(Exception):
     """Bad input or a missing tool: reported as one line on stderr with exit status 2."""
 
@@ -44,8 +48,9 @@ def positive(kind):
 
 def command(prog):
     """Decorates main(argv=None) -> exit status: a UsageError, or an optional package that is not
-    installed, becomes one line on stderr, status 2; a reader that closed stdout early (`| head`)
-    ends the command quietly, status 1."""
+    installed, becomes one line on stderr, status 2; Ctrl-C one line, status 130; any other
+    exception one line, status 3; a reader that closed stdout early (`| head`) ends the command
+    quietly, status 1."""
     def decorate(main):
         @functools.wraps(main)
         def run(argv=None):
@@ -63,10 +68,20 @@ def command(prog):
                 print(f"{prog}: error: {e.name} is not installed; it comes with the {extra} extra: "
                       f"pip install '.[{extra}]' in the project's folder", file=sys.stderr)
                 return 2
+            except KeyboardInterrupt:
+                print(f"{prog}: interrupted", file=sys.stderr)
+                return 130
             except BrokenPipeError:
                 # Python's documented remedy: point stdout at devnull so that the flush at exit
                 # does not raise again.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return 1
+            except Exception as e:
+                # Never a traceback, and never 1, which check keeps for a wrong table.
+                if os.environ.get(TRACEBACK_VARIABLE):
+                    raise
+                print(f"{prog}: unexpected error: {type(e).__name__}: {e} (please report it; "
+                      f"{TRACEBACK_VARIABLE}=1 shows where)", file=sys.stderr)
+                return UNEXPECTED
         return run
     return decorate

@@ -3,11 +3,13 @@ ssconvert, and Excel through xlwings where Excel is installed (Windows, macOS).
 
 Each engine returns {sheet name: rows of cell values}, row 1 first, as the engine computed them.
 """
+import functools
 import os
 import platform
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import warnings
@@ -27,14 +29,16 @@ STANDARD_SOFFICE = {
     "Windows": [r"C:\Program Files\LibreOffice\program\soffice.exe"],
 }
 # LibreOffice's default profile keeps the values stored in an .xlsx instead of recalculating;
-# this profile makes it always recalculate on load, and never run macros (check grades workbooks
-# that strangers send).
+# this profile makes it always recalculate on load, never run macros, never update links to other
+# files and never load linked pictures (check grades workbooks that strangers send).
 ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
 <item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>1</value></prop></item>
 </oor:items>
 """
 
@@ -95,9 +99,25 @@ def _values(path):
         wb.close()
 
 
+@functools.cache
+def _network_namespace():
+    """The command prefix that runs an engine in a network namespace of its own, with no interface
+    but a loopback that is down, so that a workbook which slipped through the inspection still
+    cannot make it reach a server ([] where Linux's unshare cannot make one here)."""
+    found = shutil.which("unshare") or shutil.which("unshare", path="/usr/bin:/bin")
+    if not found:
+        return []
+    prefix = [found, "--net", "--map-root-user"]
+    try:
+        works = subprocess.run([*prefix, sys.executable, "-c", ""], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        works = False
+    return prefix if works else []
+
+
 def _run(engine, args, timeout, env=None):
     # Its own session, so that a hung engine and every child it started can be killed.
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    process = subprocess.Popen([*_network_namespace(), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                                env=env)
     try:
         output, _ = process.communicate(timeout=timeout)

@@ -1,11 +1,19 @@
-"""A workbook from a stranger, looked at before anything opens it: check grades files that
-students send, so each is refused in one line (a UsageError naming the part or cell) unless it
-is a plain .xlsx within the limits, with no macros, no links to other files or the web, and no
-XML entity declarations. Only the zip's own directory and its XML text are read here."""
+"""A workbook from a stranger, looked at before anything opens it. check grades files that students
+send, so each is read as the format is (ooxml.py: content types, relationships, every XML part with a
+hardened parser) and refused in one line (a UsageError naming the part or cell) unless it is a plain
+.xlsx within the limits: no macros under any name, no links to other workbooks, no data connections,
+nothing in a formula, a defined name, a conditional format or a validation that reaches outside the
+book. What the tables cannot use and LibreOffice would fetch (a linked picture, a hyperlink's target)
+is left out of the private copy that LibreOffice reads, and the inspection says so."""
+import io
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
+from labkit import ooxml
 from labkit.cli import UsageError
 
 MAX_FILE_BYTES = 20 * 2**20
@@ -13,23 +21,40 @@ MAX_UNPACKED_BYTES = 200 * 2**20  # all members together: a zip bomb unpacks far
 MAX_MEMBERS = 5000
 MAX_CELLS = 1_000_000
 ENCRYPTED_OR_OLD = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE file: a password-protected .xlsx, or an .xls
-MACRO_PARTS = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$|^xl/macrosheets/|^xl/activeX/", re.IGNORECASE)
-ENTITIES = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[^>]*>([^<]*)</f>')
-CELL = re.compile(rb"<c[\s>]")
+# Active content, found by a part's content type or the relationship that names it, and by the
+# names Office gives it: a macro project renamed is still a macro project.
+MACRO_WORDS = ("vbaproject", "macroenabled", "macrosheet", "activex", "vbadata", "intlmacrosheet")
+MACRO_NAMES = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$|^xl/macrosheets/|^xl/activeX/", re.IGNORECASE)
+# What reaches another file or a server whenever the book is opened or recalculated.
+LINK_WORDS = {"externallink": "links to another workbook", "connections": "has a data connection",
+              "querytable": "has a web or database query", "externallinkpath": "links to another workbook"}
+# External targets that no table needs and LibreOffice might fetch (a picture) or offer (a link).
+STRIPPED = {"image": "a linked picture", "hyperlink": "a hyperlink"}
+FORMULA_ELEMENTS = {"f", "formula", "formula1", "formula2", "definedName"}
+STRING = re.compile(r'"(?:[^"]|"")*"')
+INDIRECT = re.compile(r"\bINDIRECT\s*\(", re.IGNORECASE)
+LITERAL_INDIRECT = re.compile(r'\bINDIRECT\s*\(\s*"[^"\[]*"\s*[,)]', re.IGNORECASE)
 # What may reach outside the workbook: another file (external references, [1]Sheet!A1), the web,
-# DDE (=cmd|'/c calc'!A1), and add-in calls.
+# DDE (=cmd|'/c calc'!A1), add-in and user-defined functions.
 DANGEROUS = [
     (re.compile(r"\[[^\]]*\]"), "an external workbook reference"),
-    (re.compile(r"\b(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER\.ID|EXEC|HYPERLINK)\s*\(", re.IGNORECASE),
-     "the function {0}"),
+    (re.compile(r"\b(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|HYPERLINK|IMAGE|STOCKHISTORY)\s*\(",
+                re.IGNORECASE), "the function {0}"),
+    (re.compile(r"\b_xludf\.\w+", re.IGNORECASE), "the user-defined function {0}"),
     (re.compile(r"\|"), "a DDE link"),
     (re.compile(r"(file|https?|ftp):", re.IGNORECASE), "a link ({0})"),
 ]
 
 
+@dataclass(frozen=True)
+class Inspection:
+    path: Path
+    removed: tuple  # one line each: what the private copy leaves out
+    dropped: frozenset  # (.rels part, relationship id) that the private copy leaves out
+
+
 def inspect(path):
-    """UsageError unless path is a workbook check may open; returns its path."""
+    """The Inspection of a workbook that check may open; UsageError where it is refused."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
@@ -43,55 +68,118 @@ def inspect(path):
         raise UsageError(f"{path} is not an .xlsx workbook")
     try:
         with zipfile.ZipFile(path) as archive:
-            _inspect_archive(path, archive)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as e:
+            return _inspect_package(path, archive)
+    except ooxml.PackageError as e:
+        raise UsageError(f"{path} is not a readable .xlsx workbook: {e}")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as e:
         raise UsageError(f"{path} is not a readable .xlsx workbook ({e})")
-    return path
 
 
-def _inspect_archive(path, archive):
-    members = archive.infolist()
-    names = [m.filename for m in members]
-    if "xl/workbook.xml" not in names:
-        raise UsageError(f"{path} is not an .xlsx workbook (no xl/workbook.xml)")
+def _inspect_package(path, archive):
+    members = {m.filename: m for m in archive.infolist()}
     if len(members) > MAX_MEMBERS:
         raise UsageError(f"{path}: {len(members)} parts is over the limit of {MAX_MEMBERS}")
-    unpacked = sum(m.file_size for m in members)
+    unpacked = sum(m.file_size for m in members.values())
     if unpacked > MAX_UNPACKED_BYTES:
         raise UsageError(f"{path} unpacks to {unpacked / 2**20:.0f} MB, over the limit of "
                          f"{MAX_UNPACKED_BYTES // 2**20} MB (a zip bomb?)")
-    for name in names:
-        if name.startswith("xl/externalLinks/"):
-            raise UsageError(f"{path} links to another workbook ({name}): refused")
-        if MACRO_PARTS.search(name):
+    if "[Content_Types].xml" not in members or "xl/workbook.xml" not in members:
+        raise UsageError(f"{path} is not an .xlsx workbook (no [Content_Types].xml or xl/workbook.xml)")
+    types = ooxml.content_types(ooxml.parse("[Content_Types].xml", ooxml.read(archive, members["[Content_Types].xml"])))
+    for name in members:
+        kind = ooxml.content_type(name, types).lower()
+        if MACRO_NAMES.search(name) or any(word in kind for word in MACRO_WORDS):
             raise UsageError(f"{path} holds macros ({name}): refused; save it as .xlsx without them")
-    cells = 0
-    for member in members:
-        if not member.filename.endswith((".xml", ".rels")):
+        if "/externallinks/" in "/" + name.lower() or any(f"{word}+xml" in kind for word in LINK_WORDS):
+            raise UsageError(f"{path} {_link_words(kind, 'externallink')} ({name}): refused")
+    removed, dropped, cells = [], set(), 0
+    for name, member in members.items():
+        if not (name.lower().endswith(ooxml.XML_EXTENSIONS) or ooxml.content_type(name, types).endswith("xml")):
             continue
-        data = _read(archive, member)
-        if ENTITIES.search(data):
-            raise UsageError(f"{path}: {member.filename} declares XML entities: refused")
-        if member.filename.startswith("xl/worksheets/sheet"):
-            cells += len(CELL.findall(data))
-            if cells > MAX_CELLS:
-                raise UsageError(f"{path} has over {MAX_CELLS:,} cells: refused")
-            _inspect_formulas(path, member.filename, data.decode("utf-8", errors="replace"))
+        data = ooxml.read(archive, member)
+        if name.endswith(".rels"):
+            for link in ooxml.relationships(name, ooxml.parse(name, data)):
+                _inspect_relationship(path, name, link, removed, dropped)
+            continue
+        cells = _inspect_part(path, name, data, cells)
+    return Inspection(path, tuple(removed), frozenset(dropped))
 
 
-def _read(archive, member):
-    """A member's bytes, never more than it claims to hold (a forged size would unpack further)."""
-    with archive.open(member) as f:
-        data = f.read(member.file_size + 1)
-    if len(data) > member.file_size:
-        raise UsageError(f"{member.filename} unpacks past its stated size: refused")
-    return data
+def _link_words(kind, default):
+    return next((words for word, words in LINK_WORDS.items() if word in kind.lower()), LINK_WORDS[default])
 
 
-def _inspect_formulas(path, part, xml):
-    for cell, formula in FORMULA_CELL.findall(xml):
-        text = re.sub(r'"[^"]*"', lambda m: m[0] if "://" in m[0] or "file:" in m[0] else '""', formula)
-        for pattern, what in DANGEROUS:
-            match = pattern.search(text)
-            if match:
-                raise UsageError(f"{path}: {part}, cell {cell} uses {what.format(match[0].rstrip('( '))}: refused")
+def _inspect_relationship(path, rels, link, removed, dropped):
+    kind = link.kind.lower()
+    if any(word in kind for word in MACRO_WORDS):
+        raise UsageError(f"{path} holds macros ({rels}: {link.kind} {link.target}): refused")
+    if kind in LINK_WORDS:
+        raise UsageError(f"{path} {LINK_WORDS[kind]} ({rels}: {link.target}): refused")
+    if link.external and kind in STRIPPED:
+        removed.append(f"{STRIPPED[kind]} to {link.target} ({rels}) is left out of the copy that is graded")
+        dropped.add((rels, link.id))
+    elif link.external:
+        raise UsageError(f"{path} links outside the workbook ({rels}: {link.kind} {link.target}): refused")
+    elif not link.target:
+        raise UsageError(f"{path} names a part outside the workbook ({rels}: {link.kind}): refused")
+
+
+def _inspect_part(path, name, data, cells):
+    """The cells counted so far, this part's added; UsageError for a formula that reaches outside."""
+    try:
+        for _, element in etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
+                                          load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True):
+            tag = ooxml.local(element)
+            if tag == "c":
+                cells += 1
+                if cells > MAX_CELLS:
+                    raise UsageError(f"{path} has over {MAX_CELLS:,} cells: refused")
+            elif tag in FORMULA_ELEMENTS:
+                _inspect_formula(path, name, element, ooxml.text(element))
+            if element.getparent() is None and element.getroottree().docinfo.doctype:
+                raise ooxml.PackageError(f"{name} declares XML entities (a DTD)")
+            element.clear(keep_tail=True)
+    except etree.XMLSyntaxError as e:
+        raise ooxml.PackageError(f"{name} is not well-formed XML ({e})")
+    return cells
+
+
+def _inspect_formula(path, part, element, formula):
+    where = _where(part, element)
+    if len(INDIRECT.findall(formula)) > len(LITERAL_INDIRECT.findall(formula)):
+        raise UsageError(f"{path}: {part}, {where} builds a reference from text (INDIRECT): refused")
+    text = STRING.sub(lambda m: m[0] if "://" in m[0] or "file:" in m[0].lower() else '""', formula)
+    for pattern, what in DANGEROUS:
+        match = pattern.search(text)
+        if match:
+            raise UsageError(f"{path}: {part}, {where} uses {what.format(match[0].rstrip('( '))}: refused")
+
+
+def _where(part, element):
+    parent = element.getparent()
+    if ooxml.local(element) == "definedName":
+        return f"the defined name {element.get('name', '?')}"
+    if parent is not None and ooxml.local(parent) == "c" and parent.get("r"):
+        return f"cell {parent.get('r')}"
+    owner = parent.getparent() if parent is not None else None
+    if parent is not None and ooxml.local(parent) == "cfRule":
+        return f"a conditional format of {owner.get('sqref', '?') if owner is not None else '?'}"
+    if parent is not None and ooxml.local(parent) == "dataValidation":
+        return f"a data validation of {parent.get('sqref', '?')}"
+    return f"a {ooxml.local(element)} element"
+
+
+def private_copy(inspection, destination):
+    """The workbook, as LibreOffice may read it, written to destination: every part as it was but
+    the relationships the inspection drops."""
+    with zipfile.ZipFile(inspection.path) as source, zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as copy:
+        for member in source.infolist():
+            data = ooxml.read(source, member)
+            ids = {rid for rels, rid in inspection.dropped if rels == member.filename}
+            if ids:
+                root = ooxml.parse(member.filename, data)
+                for element in [e for e in root if e.get("Id") in ids]:
+                    root.remove(element)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            copy.writestr(member.filename, data)
+    return Path(destination)

@@ -1,9 +1,8 @@
 """The E_total charts (openpyxl scatter charts over the sheets' own columns)."""
 from openpyxl.utils import column_index_from_string
 
-from labkit.sheets import line_series, scatter_chart
-
 from bp_excel import layout
+from labkit.sheets import line_series, scatter_chart
 
 
 def e_total_series(ws, iterations, title):

@@ -8,12 +8,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from labkit.sheets import print_one_page_wide
-
-from bp_excel.build import charts, diagram, start_here, styles, summary
 from bp_excel import layout
-from bp_excel.equations import BACKWARD, WEIGHTS
+from bp_excel.build import charts, diagram, start_here, styles, summary
 from bp_excel.build.styles import BOLD, NOTE, NUMBER_FORMATS, TEXT
+from bp_excel.equations import BACKWARD, WEIGHTS
+from labkit.sheets import print_one_page_wide
 
 LR_SHEET_NOTES = [
     "How to read the table (right of here):",

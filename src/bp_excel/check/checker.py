@@ -3,8 +3,10 @@ wrong. Each file is inspected as a stranger's (labkit/untrusted.py), recalculate
 process for all of them), its tables found (tables.py) and graded (grading.py)."""
 import math
 import re
+import tempfile
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -14,7 +16,7 @@ from bp_excel.check import tables
 from bp_excel.check.grading import Grader, grade_summary
 from bp_excel.check.tables import display
 from bp_excel.equations import WEIGHTS
-from labkit import engines, untrusted
+from labkit import engines, ooxml, untrusted
 from labkit.cli import UsageError
 from labkit.engines import value
 
@@ -42,19 +44,19 @@ def _typed(path):
         wb.close()
 
 
-CHART_RANGE = re.compile(r"<(?:\w+:)?f>(?:'((?:[^']|'')+)'|([^!<']+))!\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)</(?:\w+:)?f>")
+CHART_RANGE = re.compile(r"(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)")
 
 
 def _chart_ranges(path):
-    """[(sheet, column, last row)] of every chart series' cells (the zip's chart parts)."""
+    """[(sheet, column, last row)] of every chart series' cells (the chart parts' formulas)."""
     out = []
     with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/charts/chart") and name.endswith(".xml"):
-                text = archive.read(name).decode("utf-8", errors="replace")
-                for quoted, plain, column, _, end_column, end in CHART_RANGE.findall(text):
-                    if column == end_column:
-                        out.append(((quoted.replace("''", "'") or plain), column, int(end)))
+        for member in archive.infolist():
+            if member.filename.startswith("xl/charts/chart") and member.filename.endswith(".xml"):
+                for element in ooxml.parse(member.filename, ooxml.read(archive, member)).iter():
+                    match = CHART_RANGE.fullmatch(ooxml.text(element).strip()) if ooxml.local(element) == "f" else None
+                    if match and match[3] == match[5]:
+                        out.append(((match[1] or "").replace("''", "'") or match[2], match[3], int(match[6])))
     return out
 
 
@@ -159,80 +161,66 @@ def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None)
 
 
 def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_rate=None, learning_rate_cell=None):
-    """[{"file", "ok", "tables"} or {"file", "error"}] of each workbook, in the order given."""
+    """[{"file", "ok", "tables", "removed"}, {"file", "error"} (refused) or {"file", "not_graded"}]
+    of each workbook, in the order given. Each accepted workbook is graded from a private copy
+    (untrusted.private_copy): what the inspection removed is listed under "removed". One LibreOffice
+    process recalculates them all; where it fails or runs out of time, each is tried on its own, so
+    that a slow or broken file costs only its own report."""
     reports, accepted = [], []
-    for path in paths:
+    with tempfile.TemporaryDirectory(prefix="bp_excel_check_") as private:
+        for path in paths:
+            try:
+                inspection = untrusted.inspect(path)
+                copy = untrusted.private_copy(inspection, Path(private, f"book{len(reports)}.xlsx"))
+                accepted.append((path, copy, inspection.removed, len(reports)))
+                reports.append(None)
+            except UsageError as e:
+                reports.append({"file": str(path), "error": str(e)})
+        copies = [copy for _, copy, _, _ in accepted]
         try:
-            accepted.append((untrusted.inspect(path), len(reports)))
-            reports.append(None)
-        except UsageError as e:
-            reports.append({"file": str(path), "error": str(e)})
-    recalculated = engines.recalculate_many_with_libreoffice([p for p, _ in accepted], timeout) if accepted else []
-    for (path, index), rows in zip(accepted, recalculated):
-        try:
-            if rows is None:
-                raise UsageError(f"{path}: LibreOffice could not read it")
-            typed = _typed(path)
-            found = tables.find(typed, rows, sheet, header_row, mapping)
-            if not found:
-                raise UsageError(f"{path}: {NO_TABLE}")
-            charts = _chart_ranges(path)
-            for table in found:
-                _warn_short_charts(table, charts)
-            graded = [grade_table(t, typed[t.sheet], rows[t.sheet], learning_rate, learning_rate_cell) for t in found]
-            network = next((n for _, n in graded if n is not None), None)
-            graded = [report for report, _ in graded]
-            for summary in tables.find_summaries(typed, rows):
-                if network is None:
-                    summary.warnings.append("no table to compare this summary with")
-                    graded.append(_report(summary, [], None))
-                else:
-                    graded.append(_report(summary, grade_summary(summary, rows[summary.sheet], typed[summary.sheet],
-                                                                 network), None))
-            reports[index] = {"file": str(path), "ok": all(t["ok"] for t in graded), "tables": graded}
-        except UsageError as e:
-            reports[index] = {"file": str(path), "error": str(e)}
+            recalculated = engines.recalculate_many_with_libreoffice(copies, timeout) if copies else []
+        except UsageError:
+            recalculated = [_recalculated_alone(copy, timeout) for copy in copies]
+        for (path, copy, removed, index), rows in zip(accepted, recalculated):
+            try:
+                if not isinstance(rows, dict):
+                    reports[index] = {"file": str(path), "not_graded": f"LibreOffice {rows or 'could not read it'}"}
+                    continue
+                reports[index] = {"file": str(path), **_grade(path, copy, rows, sheet, header_row, mapping,
+                                                              learning_rate, learning_rate_cell),
+                                  "removed": list(removed)}
+            except UsageError as e:
+                reports[index] = {"file": str(path), "error": str(e)}
+            except Exception as e:  # noqa: BLE001 (a file nobody foresaw: its own report, never the batch's end)
+                reports[index] = {"file": str(path), "not_graded": f"an unexpected {type(e).__name__}: {e}"}
     return reports
 
 
-def _number(x, missing="no number (an error, text or nothing)"):
-    if x is None:
-        return missing
-    return f"{x:.6g}" if isinstance(x, float) and math.isfinite(x) else str(x)
+def _recalculated_alone(copy, timeout):
+    """The workbook's values, recalculated by a LibreOffice process of its own, or what went wrong."""
+    try:
+        (rows,) = engines.recalculate_many_with_libreoffice([copy], timeout)
+        return rows
+    except UsageError as e:
+        return str(e).removeprefix("LibreOffice ")
 
 
-def summary_line(report):
-    """One line for a workbook: OK, or its first wrong quantity, column and row."""
-    if "error" in report:
-        return f"{report['file']}: REFUSED: {report['error']}"
-    if report["ok"]:
-        return f"{report['file']}: OK ({len(report['tables'])} table{'s' * (len(report['tables']) > 1)})"
-    first = next((t, f) for t in report["tables"] for f in t["wrong"][:1])
-    table, finding = first
-    return (f"{report['file']}: WRONG: sheet {table['sheet']!r}: {finding['quantity']} (column {finding['column']}) "
-            f"from row {finding['first_row']}" + (f": {finding['mistake']}" if finding["mistake"] else ""))
-
-
-def details(report):
-    """The lines a learner reads for one workbook."""
-    if "error" in report:
-        return [summary_line(report)]
-    lines = [summary_line(report)]
-    for t in report["tables"]:
-        lr = f"learning rate {_number(t['learning_rate'], 'not found')}" + (
-            f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else "")
-        lines.append(f"  sheet {t['sheet']!r}, header row {t['header_row']}, rows {t['first_row']}-{t['last_row']} "
-                     f"({t['kind']}), {lr}: {'OK' if t['ok'] else 'WRONG'}")
-        for f in t["wrong"]:
-            lines.append(f"    {f['quantity']} (column {f['column']}) is wrong from row {f['first_row']}: "
-                         f"found {_number(f['found'])}, expected {_number(f['expected'], 'a number')}")
-            if f["formula"]:
-                lines.append(f"      its formula: {f['formula']}")
-            if f["mistake"]:
-                lines.append(f"      likely mistake: {f['mistake']}")
-            lines.append(f"      {f['hint']}")
-            if f.get("carries"):
-                lines.append(f"      how far it carries: {f['carries']}")
-        for w in t["warnings"]:
-            lines.append(f"    warning: {w}")
-    return lines
+def _grade(path, copy, rows, sheet, header_row, mapping, learning_rate, learning_rate_cell):
+    typed = _typed(copy)
+    found = tables.find(typed, rows, sheet, header_row, mapping)
+    if not found:
+        raise UsageError(f"{path}: {NO_TABLE}")
+    charts = _chart_ranges(copy)
+    for table in found:
+        _warn_short_charts(table, charts)
+    graded = [grade_table(t, typed[t.sheet], rows[t.sheet], learning_rate, learning_rate_cell) for t in found]
+    network = next((n for _, n in graded if n is not None), None)
+    graded = [report for report, _ in graded]
+    for summary in tables.find_summaries(typed, rows):
+        if network is None:
+            summary.warnings.append("no table to compare this summary with")
+            graded.append(_report(summary, [], None))
+        else:
+            graded.append(_report(summary, grade_summary(summary, rows[summary.sheet], typed[summary.sheet],
+                                                         network), None))
+    return {"ok": all(t["ok"] for t in graded), "tables": graded}

@@ -1,0 +1,57 @@
+"""What check says of each workbook: one line each for a class, the details for one, and the exit status."""
+import math
+
+
+def check_status(reports):
+    """The exit status: 2 where a file was refused, else 3 where one could not be graded, else 1
+    where a table is wrong, else 0: 1 means a wrong table and nothing else."""
+    if any("error" in r for r in reports):
+        return 2
+    if any("not_graded" in r for r in reports):
+        return 3
+    return 0 if all(r["ok"] for r in reports) else 1
+
+
+def _number(x, missing="no number (an error, text or nothing)"):
+    if x is None:
+        return missing
+    return f"{x:.6g}" if isinstance(x, float) and math.isfinite(x) else str(x)
+
+
+def summary_line(report):
+    """One line for a workbook: OK, or its first wrong quantity, column and row."""
+    if "error" in report:
+        return f"{report['file']}: REFUSED: {report['error']}"
+    if "not_graded" in report:
+        return f"{report['file']}: NOT GRADED: {report['not_graded']}"
+    if report["ok"]:
+        return f"{report['file']}: OK ({len(report['tables'])} table{'s' * (len(report['tables']) > 1)})"
+    first = next((t, f) for t in report["tables"] for f in t["wrong"][:1])
+    table, finding = first
+    return (f"{report['file']}: WRONG: sheet {table['sheet']!r}: {finding['quantity']} (column {finding['column']}) "
+            f"from row {finding['first_row']}" + (f": {finding['mistake']}" if finding["mistake"] else ""))
+
+
+def details(report):
+    """The lines a learner reads for one workbook."""
+    if "error" in report or "not_graded" in report:
+        return [summary_line(report)]
+    lines = [summary_line(report)] + [f"  note: {line}" for line in report.get("removed", [])]
+    for t in report["tables"]:
+        lr = f"learning rate {_number(t['learning_rate'], 'not found')}" + (
+            f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else "")
+        lines.append(f"  sheet {t['sheet']!r}, header row {t['header_row']}, rows {t['first_row']}-{t['last_row']} "
+                     f"({t['kind']}), {lr}: {'OK' if t['ok'] else 'WRONG'}")
+        for f in t["wrong"]:
+            lines.append(f"    {f['quantity']} (column {f['column']}) is wrong from row {f['first_row']}: "
+                         f"found {_number(f['found'])}, expected {_number(f['expected'], 'a number')}")
+            if f["formula"]:
+                lines.append(f"      its formula: {f['formula']}")
+            if f["mistake"]:
+                lines.append(f"      likely mistake: {f['mistake']}")
+            lines.append(f"      {f['hint']}")
+            if f.get("carries"):
+                lines.append(f"      how far it carries: {f['carries']}")
+        for w in t["warnings"]:
+            lines.append(f"    warning: {w}")
+    return lines

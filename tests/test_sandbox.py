@@ -1,0 +1,78 @@
+"""LibreOffice cannot reach the network while it reads a stranger's workbook: the inspection leaves
+what LibreOffice would fetch out of the copy it reads, and LibreOffice runs in a network namespace
+of its own besides, so that a file which slips through still reaches no server."""
+import http.server
+import threading
+
+import pytest
+from hostile import book_with_formula, in_sheet, linked_picture, plain
+
+from bp_excel.cli import main
+from labkit import engines
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server that records every request it sees: [(method, path)]."""
+    seen = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def answer(self):
+            seen.append((self.command, self.path))
+            self.send_response(404)
+            self.end_headers()
+
+        do_GET = do_HEAD = do_OPTIONS = do_POST = answer
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_libreoffice_in_its_namespace_reaches_no_server(tmp_path, server, libreoffice, monkeypatch):
+    url, seen = server
+    book = linked_picture(tmp_path, f"{url}/pixel.png")
+    assert engines._network_namespace(), "unshare cannot make a network namespace here"
+    assert engines.recalculate_many_with_libreoffice([book], 120)[0] is not None
+    assert seen == []
+    # The same file, read by LibreOffice outside a namespace, fetches the picture: the file is a real
+    # fetcher, and the namespace is what stopped it.
+    monkeypatch.setattr(engines, "_network_namespace", lambda: [])
+    engines.recalculate_many_with_libreoffice([book], 120)
+    assert seen, "LibreOffice no longer fetches a linked picture: this test needs another fetcher"
+
+
+def test_check_grades_a_linked_picture_without_fetching_it(tmp_path, server, libreoffice, capsys):
+    url, seen = server
+    book = linked_picture(tmp_path, f"{url}/pixel.png")
+    refused = book_with_formula(tmp_path, f'=WEBSERVICE("{url}/cell")')
+    assert main(["check", str(book), str(refused)]) == 2
+    out, err = capsys.readouterr()
+    assert out.strip() == f"{book}: OK (1 table)"
+    assert len(err.strip().splitlines()) == 1 and "WEBSERVICE" in err
+    assert main(["check", str(book)]) == 0
+    out, _ = capsys.readouterr()
+    assert f"note: a linked picture to {url}/pixel.png" in out and "left out of the copy that is graded" in out
+    assert seen == []
+
+
+def test_a_slow_file_costs_only_its_own_report(tmp_path, libreoffice, capsys):
+    """LibreOffice needs about 14 s for this file's 200,000 chained formulas on 2 cores: past the
+    timeout for the class together and again on its own; the good file is still graded."""
+    slow_folder, good_folder = tmp_path / "slow", tmp_path / "good"
+    slow_folder.mkdir(), good_folder.mkdir()
+    rows = b"".join(b'<row r="%d"><c r="AZ%d"><f>SIN(%d)*COS(%d)+AZ%d</f></c></row>' % (100 + k, 100 + k, k, k, 99 + k)
+                    for k in range(200_000))
+    slow = in_sheet(slow_folder, b"</sheetData>", rows)
+    good = plain(good_folder, "good.xlsx")
+    assert main(["check", str(slow), str(good), "--timeout", "6"]) == 3
+    out, err = capsys.readouterr()
+    assert out.strip() == f"{good}: OK (1 table)"
+    assert err.strip() == f"bp_excel check: {slow} not graded: LibreOffice did not finish within 6 s (raise " \
+                          "--timeout, or check that no dialog or stale process blocks it)"
