@@ -120,11 +120,3 @@ def test_the_runs_workbook_recalculates_to_the_runs_numbers(tmp_path, capsys, li
     assert spread[3] == sum(results.held(s) for s in summaries) == 3
     report = audit(path)
     assert not schema_errors(report), schema_errors(report)[:3]
-
-
-def test_xlsx_into_a_missing_folder(tmp_path, capsys):
-    (tmp_path / "s1").mkdir()
-    (tmp_path / "s1" / "summary.json").write_text(json.dumps(summary(1, [0.99, 0.993, 0.9941])))
-    assert results.main([str(tmp_path / "s1"), "--xlsx", str(tmp_path / "no" / "runs.xlsx")]) == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "no folder" in err

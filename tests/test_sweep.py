@@ -107,8 +107,9 @@ def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp
     study = sweep.create_or_load(sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=1), "s",
                                  sweep.combinations([1], []))
     trial = study.ask()  # taken, as study.optimize takes it; no heartbeat thread runs
-    with pytest.raises(RuntimeError):  # the run fails at once (no data): its worker is gone
-        sweep._objective({"seed": [1]}, tmp_path / "s", ["--data", str(tmp_path / "none.npz")])(trial)
+    (tmp_path / "bad.npz").write_bytes(b"not MNIST")
+    with pytest.raises(RuntimeError):  # the run fails at once (unreadable data): its worker is gone
+        sweep._objective({"seed": [1]}, tmp_path / "s", ["--data", str(tmp_path / "bad.npz")])(trial)
     assert "run" in study.get_trials()[0].user_attrs and study.get_trials()[0].user_attrs["began"] == trial.number
     time.sleep(4)  # past the 2 s grace (SQLite counts whole seconds)
     optuna.storages.fail_stale_trials(study)

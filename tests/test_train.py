@@ -266,7 +266,7 @@ def test_unreadable_data_file(tmp_path, capsys):
     code, out = run(train, ["--data", str(bad), "--out", str(tmp_path / "runs")], capsys)
     assert_one_line_error(code, out.err, "cannot read")
     code, out = run(train, ["--data", str(tmp_path / "missing.npz")], capsys)
-    assert_one_line_error(code, out.err, "cannot read")
+    assert_one_line_error(code, out.err, "no such file")
 
 
 def test_data_file_with_wrong_dtype(tmp_path, capsys, mnist):

@@ -56,6 +56,8 @@ def _iterations(value):
 
 
 def _out(value):
+    if not isinstance(value, (str, Path)):
+        raise UsageError(f"out must be a file name ending in .xlsx, got {value!r}")
     path = Path(value)
     if path.is_dir():
         raise UsageError(f"output {path} is a directory; give a file name ending in .xlsx")
@@ -71,8 +73,10 @@ def load_config(path):
             config = tomllib.load(f)
     except OSError as e:
         raise UsageError(f"cannot read config {path}: {e.strerror}")
-    except tomllib.TOMLDecodeError as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"config {path} is not valid TOML: {e}")
+    except RecursionError:
+        raise UsageError(f"config {path} nests arrays or tables too deeply")
     unknown = sorted(set(config) - set(KEYS))
     if unknown:
         raise UsageError(f"config {path}: unknown key {unknown[0]!r} (known: {', '.join(KEYS)})")

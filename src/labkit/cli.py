@@ -4,6 +4,8 @@ import functools
 import math
 import os
 import sys
+import warnings
+from pathlib import Path
 
 # The extra of pyproject.toml that brings each optional package a command may import.
 EXTRA_OF_PACKAGE = {"tensorflow": "mnist", "keras": "mnist", "tensorboard": "mnist", "optuna": "mnist",
@@ -46,6 +48,43 @@ def positive(kind):
     return parse
 
 
+def existing_file(text):
+    """An argparse type: the path of a file that exists (checked now, not an hour into a sweep)."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+existing_file.__name__ = "file"
+
+
+def output_file(suffix):
+    """An argparse type: a file to write, ending in suffix, in a folder that exists: checked before
+    the work, not after it (and a .txt is never overwritten with a workbook)."""
+    def parse(text):
+        path = Path(text)
+        if path.suffix.lower() != suffix:
+            raise argparse.ArgumentTypeError(f"must end in {suffix}, got {text}")
+        if path.is_dir() or not path.parent.is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder" if path.is_dir() else f"no folder {path.parent}")
+        return path
+    parse.__name__ = f"{suffix} file"
+    return parse
+
+
+def bounded(kind, low, high):
+    """An argparse type: a finite number of the given kind in [low, high] (a timeout of 1e308 s or
+    a rotation of 1e308 degrees is a typo, not a setting)."""
+    def parse(text):
+        value = finite(text) if kind is float else kind(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {text}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def command(prog):
     """Decorates main(argv=None) -> exit status: a UsageError, or an optional package that is not
     installed, becomes one line on stderr, status 2; Ctrl-C one line, status 130; any other
@@ -55,28 +94,33 @@ def command(prog):
         @functools.wraps(main)
         def run(argv=None):
             try:
-                status = main(argv)
+                with warnings.catch_warnings():
+                    if not sys.warnoptions:  # a library's notes say nothing a user can act on
+                        warnings.simplefilter("ignore")
+                    status = main(argv)
                 sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
                 return status
             except UsageError as e:
                 print(f"{prog}: error: {e}", file=sys.stderr)
                 return 2
-            except ModuleNotFoundError as e:
-                extra = EXTRA_OF_PACKAGE.get((e.name or "").partition(".")[0])
-                if extra is None:
-                    raise
-                print(f"{prog}: error: {e.name} is not installed; it comes with the {extra} extra: "
-                      f"pip install '.[{extra}]' in the project's folder", file=sys.stderr)
-                return 2
-            except KeyboardInterrupt:
-                print(f"{prog}: interrupted", file=sys.stderr)
-                return 130
             except BrokenPipeError:
                 # Python's documented remedy: point stdout at devnull so that the flush at exit
                 # does not raise again.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return 1
+            except OSError as e:  # a path of the user's: too long, read-only, missing, a folder
+                where = f"{e.filename}: " if e.filename else ""
+                print(f"{prog}: error: {where}{e.strerror or e}", file=sys.stderr)
+                return 2
+            except KeyboardInterrupt:
+                print(f"{prog}: interrupted", file=sys.stderr)
+                return 130
             except Exception as e:
+                extra = EXTRA_OF_PACKAGE.get((getattr(e, "name", None) or "").partition(".")[0])
+                if isinstance(e, ModuleNotFoundError) and extra:
+                    print(f"{prog}: error: {e.name} is not installed; it comes with the {extra} extra: "
+                          f"pip install '.[{extra}]' in the project's folder", file=sys.stderr)
+                    return 2
                 # Never a traceback, and never 1, which check keeps for a wrong table.
                 if os.environ.get(TRACEBACK_VARIABLE):
                     raise

@@ -142,9 +142,10 @@ def _convert(paths, extension, out_dir, timeout):
         profile = Path(tmp, "profile")
         (profile / "user").mkdir(parents=True)
         (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE)
+        # Its temporary files in the folder that is removed below, even after a kill at the timeout.
         return _run("libreoffice", [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                                     "--norestore", "--convert-to", extension, "--outdir", str(out_dir),
-                                    *map(str, paths)], timeout)
+                                    *map(str, paths)], timeout, env={**os.environ, "TMPDIR": tmp})
 
 
 def convert_with_libreoffice(path, extension, out_dir, timeout):

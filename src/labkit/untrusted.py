@@ -75,14 +75,21 @@ def inspect(path):
         raise UsageError(f"{path} is not a readable .xlsx workbook ({e})")
 
 
-def _inspect_package(path, archive):
+def within_limits(path, archive, max_unpacked=MAX_UNPACKED_BYTES, max_members=MAX_MEMBERS):
+    """The zip's members, by name; UsageError where they are too many or unpack past max_unpacked
+    bytes (as the zip states them: ooxml.read never reads a member past its stated size)."""
     members = {m.filename: m for m in archive.infolist()}
-    if len(members) > MAX_MEMBERS:
-        raise UsageError(f"{path}: {len(members)} parts is over the limit of {MAX_MEMBERS}")
+    if len(members) > max_members:
+        raise UsageError(f"{path}: {len(members)} parts is over the limit of {max_members}")
     unpacked = sum(m.file_size for m in members.values())
-    if unpacked > MAX_UNPACKED_BYTES:
+    if unpacked > max_unpacked:
         raise UsageError(f"{path} unpacks to {unpacked / 2**20:.0f} MB, over the limit of "
-                         f"{MAX_UNPACKED_BYTES // 2**20} MB (a zip bomb?)")
+                         f"{max_unpacked // 2**20} MB (a zip bomb?)")
+    return members
+
+
+def _inspect_package(path, archive):
+    members = within_limits(path, archive)
     if "[Content_Types].xml" not in members or "xl/workbook.xml" not in members:
         raise UsageError(f"{path} is not an .xlsx workbook (no [Content_Types].xml or xl/workbook.xml)")
     types = ooxml.content_types(ooxml.parse("[Content_Types].xml", ooxml.read(archive, members["[Content_Types].xml"])))

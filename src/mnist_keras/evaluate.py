@@ -1,9 +1,14 @@
 """python -m mnist_keras.evaluate MODEL.keras: test accuracy, confusion matrix, misclassified digits."""
 import sys
+import zipfile
 from pathlib import Path
 
+from labkit import untrusted
 from labkit.cli import Parser, UsageError, command
 from mnist_keras import device
+
+# A saved model of this project unpacks to under 1 MB; a config that unpacks to a gigabyte is a bomb.
+MAX_MODEL_UNPACKED_BYTES = 64 * 2**20
 
 
 def parse_args(argv):
@@ -22,8 +27,11 @@ def evaluate(model_path, data_path, out_dir):
 
     if not model_path.is_file():
         raise UsageError(f"{model_path}: no such file")
+    if zipfile.is_zipfile(model_path):  # a .keras file: its config and weights, within limits
+        with zipfile.ZipFile(model_path) as archive:
+            untrusted.within_limits(model_path, archive, MAX_MODEL_UNPACKED_BYTES, max_members=100)
     try:
-        model = keras.saving.load_model(model_path)
+        model = keras.saving.load_model(model_path)  # safe_mode: no code in the file is run
     except Exception as e:  # Keras raises many kinds for a file that is not a model
         raise UsageError(f"{model_path} is not a Keras model: {str(e).splitlines()[0]}")
     _, (x_test, y_test) = data.load(data_path)

@@ -1,14 +1,47 @@
 """python -m mnist_keras.results RUN_DIR...: a Markdown table of finished runs, from their
 summary.json files, with the spread over runs (the README's results table comes from here)."""
 import json
+import math
 import statistics
 import sys
 from pathlib import Path
 
-from labkit.cli import Parser, UsageError, command, positive
+from labkit.cli import Parser, UsageError, command, output_file, positive
 from labkit.files import save_figure
-from mnist_keras.config import TARGET_ACCURACY
+from mnist_keras.config import MODEL_RECIPES, TARGET_ACCURACY
 from mnist_keras.reports.run_summary import closing_epochs, first_at_target
+
+
+def _accuracy(x):
+    return _number(x) and 0 <= x <= 1
+
+
+def _number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _whole(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+# What this command reads of a summary.json, and what each must be: a run folder is a stranger's file.
+FIELDS = {
+    "seed": (_whole, "a whole number"),
+    "val_accuracy": (lambda x: isinstance(x, list) and x and all(map(_accuracy, x)), "a list of accuracies in [0, 1]"),
+    "best_accuracy": (_accuracy, "an accuracy in [0, 1]"),
+    "best_epoch": (_whole, "a whole number"),
+    "final_accuracy": (_accuracy, "an accuracy in [0, 1]"),
+    "first_epoch_at_target": (lambda x: x is None or _whole(x), "an epoch or null"),
+    "seconds_per_epoch": (lambda x: isinstance(x, list) and x and all(_number(t) and t >= 0 for t in x),
+                          "a list of seconds"),
+    "wall_seconds": (lambda x: _number(x) and x >= 0, "seconds"),
+    "device": (lambda x: isinstance(x, str), "text"),
+    "commit": (lambda x: isinstance(x, str), "text"),
+    "date": (lambda x: isinstance(x, str), "text"),
+    # Optional: summaries from before it was recorded have none.
+    "hyperparameters": (lambda x: x is None or isinstance(x, dict) and x.get("model", "seed") in MODEL_RECIPES,
+                        f"settings of one of the models {', '.join(MODEL_RECIPES)}"),
+}
 
 
 def load(run_dirs):
@@ -16,9 +49,15 @@ def load(run_dirs):
     for run in run_dirs:
         path = Path(run) / "summary.json"
         try:
-            summaries.append(json.loads(path.read_text()))
-        except (OSError, json.JSONDecodeError) as e:
+            summary = json.loads(path.read_text(), parse_constant=lambda name: None)  # NaN, Infinity: not numbers
+        except (OSError, ValueError) as e:
             raise UsageError(f"cannot read {path}: {e}")
+        if not isinstance(summary, dict):
+            raise UsageError(f"{path} is not a run's summary (a JSON object)")
+        for field, (valid, what) in FIELDS.items():
+            if not valid(summary.get(field)):
+                raise UsageError(f"{path}: {field} must be {what}, found {summary.get(field)!r}")
+        summaries.append(summary)
     return summaries
 
 
@@ -147,14 +186,12 @@ def main(argv=None):
                              "model, 3 for compact and tiny)")
     parser.add_argument("--by-setting", action="store_true",
                         help="one row per setting (every hyperparameter but the seed), over its seeds")
-    parser.add_argument("--plot", type=Path, metavar="PNG", help="with --by-setting: the accuracy spread per setting")
-    parser.add_argument("--xlsx", type=Path, metavar="FILE",
+    parser.add_argument("--plot", type=output_file(".png"), metavar="PNG", help="with --by-setting: the accuracy spread per setting")
+    parser.add_argument("--xlsx", type=output_file(".xlsx"), metavar="FILE",
                         help="also write the runs as a live workbook: one row per run, the spread as formulas, "
                              "a chart of every run's validation accuracy")
     args = parser.parse_args(argv)
     summaries = load(args.runs)
-    if args.xlsx and not args.xlsx.parent.is_dir():
-        raise UsageError(f"--xlsx {args.xlsx}: no folder {args.xlsx.parent}")
     if args.by_setting:
         print(setting_table(summaries, args.last))
         if args.plot:

@@ -28,7 +28,13 @@ def prepare(run_dir, hp, train_images, data_path):
         write_json(run_dir / SETTINGS, settings)
         return None
     if (run_dir / SETTINGS).exists():  # runs from before settings were saved resume unchecked
-        saved = json.loads((run_dir / SETTINGS).read_text())
+        try:
+            saved = json.loads((run_dir / SETTINGS).read_text())
+        except ValueError:
+            saved = None
+        if not isinstance(saved, dict):
+            raise UsageError(f"{run_dir / SETTINGS} is damaged (cut off?): remove {run_dir} to start the run "
+                             f"afresh, or give another --name")
         changed = next((key for key in settings if saved.get(key) != settings[key]), None)
         if changed and changed not in saved:
             raise UsageError(f"{run_dir} holds a killed run of an older version of this trainer (it recorded no "
@@ -53,10 +59,13 @@ def _drop_cut_line(history):
 
 def read_history(path):
     """The per-epoch rows CSVLogger wrote, as floats (epoch counted from 1)."""
-    with open(path, newline="") as f:
-        rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-    for row in rows:
-        row["epoch"] = int(row["epoch"]) + 1
+    try:
+        with open(path, newline="") as f:
+            rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        for row in rows:
+            row["epoch"] = int(row["epoch"]) + 1
+    except (ValueError, TypeError, KeyError) as e:  # a line cut or changed by hand
+        raise UsageError(f"{path} is damaged ({e}): remove its run folder to start afresh, or give another --name")
     return rows
 
 

