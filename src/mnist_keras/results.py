@@ -139,15 +139,15 @@ def by_setting(summaries):
 
 
 def setting_table(summaries, last=None):
-    lines = [f"| setting | seeds | final: mean ± std | lowest of {window(summaries, last)}: min (median over runs) "
-             f"| seeds holding {TARGET_ACCURACY:.1%} "
+    lines = [f"| setting | runs | final: mean ± std | lowest of {window(summaries, last)}: min (median over runs) "
+             f"| runs holding {TARGET_ACCURACY:.1%} "
              "| s/epoch (median) | device |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for label, runs in by_setting(summaries).items():
         finals = [s["final_accuracy"] for s in runs]
         std = f" ± {_pct(statistics.stdev(finals))}" if len(finals) > 1 else ""
         holding = sum(held(s, last) for s in runs)
         low = lowest(runs, last)
-        lines.append(f"| {label} | {', '.join(str(s['seed']) for s in runs)} | {_pct(statistics.mean(finals))}{std} "
+        lines.append(f"| {label} | {len(runs)} | {_pct(statistics.mean(finals))}{std} "
                      f"| {_pct(min(low))} ({_pct(statistics.median(low))}) "
                      f"| {holding} of {len(runs)} "
                      f"| {statistics.median(t for s in runs for t in s['seconds_per_epoch']):.1f} "
