@@ -1,6 +1,7 @@
 # make run: the workbook (core dependencies only): build workbook/backprop.xlsx, verify it in LibreOffice and Gnumeric.
 # make train: train the MNIST model (adds the mnist extra).  make test: the tests (the test extra, no PyTorch).
 # make test-bench: the speed benchmark's tests (the bench extra: PyTorch, JAX).  make bench: the benchmark.
+# make test-fast: the tests that need no engine, MNIST, PostgreSQL, network or minutes (a minute or so).
 # make screens: pictures of the workbook's sheets (workbook/screens/).  make lock: requirements.lock again.
 # Nothing runs as root but apt-get (through sudo where you are not root).
 PYTHON ?= python3
@@ -10,7 +11,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 ENGINE_PACKAGES := libreoffice-calc-nogui gnumeric
 TOOL_PACKAGES := $(ENGINE_PACKAGES) poppler-utils
 
-.PHONY: run train test test-bench bench screens engines tools apt lock
+.PHONY: run train test test-fast test-bench bench screens engines tools apt lock
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,9 @@ train: $(VENV)/.mnist-installed
 
 test: $(VENV)/.test-installed tools
 	$(VENV)/bin/python -m pytest -m "not bench"
+
+test-fast: $(VENV)/.test-installed
+	$(VENV)/bin/python -m pytest -m "not (libreoffice or mnist or postgres or network or bench or slow)"
 
 test-bench: $(VENV)/.test-installed $(VENV)/.bench-installed
 	$(VENV)/bin/python -m pytest -m bench

@@ -43,14 +43,33 @@ def schema_errors(report):
                      and "/fonts[1]/font[" in e["path"])]
 
 
+# Each fixture that brings a real part, and the marker its tests get: `-m "not libreoffice"` and the
+# like pick a tier (make test-fast leaves every one of them out).
+FIXTURE_MARKERS = {"libreoffice": "libreoffice", "gnumeric": "libreoffice", "pdftoppm": "libreoffice",
+                   "mnist": "mnist", "postgres": "postgres"}
+
+
 def pytest_configure(config):
     # A temporary HOME for the whole run, so that no test reads or writes the user's files (Keras's
-    # cache, pip's, LibreOffice's profile). MNIST_KERAS_DATA, where the user set it, still names
-    # the MNIST cache; elsewhere the tests fetch MNIST into the temporary HOME.
-    home = tempfile.mkdtemp(prefix="backprop_lab_home_")
-    os.environ["HOME"] = home
+    # cache, pip's, LibreOffice's profile); removed at the end. MNIST, this project's own cache, is
+    # kept where the user keeps it (MNIST_KERAS_DATA, else ~/.cache/mnist_keras): fetched once per machine.
+    from mnist_keras import data
+
+    os.environ.setdefault("MNIST_KERAS_DATA", str(data.cache_path().parent))
+    config.temporary_home = tempfile.mkdtemp(prefix="backprop_lab_home_")
+    os.environ["HOME"] = config.temporary_home
     os.environ.pop("XDG_CACHE_HOME", None)
     os.environ.pop("KERAS_HOME", None)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "temporary_home", ""), ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture in set(getattr(item, "fixturenames", ())) & set(FIXTURE_MARKERS):
+            item.add_marker(FIXTURE_MARKERS[fixture])
 
 
 def require(available, what):

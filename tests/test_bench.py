@@ -84,6 +84,7 @@ def test_a_short_interleaved_run_compares_keras_with_pytorch(tmp_path, capsys, m
     assert "keras-tf" in table and "1.00x" in table and results["versions"]["torch"] in table
 
 
+@pytest.mark.slow
 def test_a_configuration_whose_engine_is_missing_is_named_and_left_out(monkeypatch, capsys):
     monkeypatch.setitem(cli.ENGINE_MODULES, "jax", "no_such_engine")
     said = []

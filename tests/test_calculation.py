@@ -63,6 +63,7 @@ def test_what_a_spreadsheet_shows_as_an_error_is_a_formula_error(formula, error)
         value(formula)
 
 
+@pytest.mark.slow
 def test_a_workbook_is_evaluated_through_its_own_references_however_deep():
     wb = openpyxl.Workbook()
     ws = wb.active

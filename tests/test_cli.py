@@ -53,6 +53,7 @@ def test_output_that_is_a_directory(tmp_path, capsys):
     assert_one_line_error(*run(["build", "--out", str(tmp_path)], capsys), "is a directory")
 
 
+@pytest.mark.slow
 def test_output_that_cannot_be_written(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
@@ -87,6 +88,7 @@ def test_flags_override_the_config(tmp_path, capsys):
     assert not (tmp_path / "from_config.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_an_interrupted_build_leaves_the_old_file(tmp_path, capsys, monkeypatch):
     out = tmp_path / "w.xlsx"
     out.write_bytes(b"old")
@@ -108,6 +110,7 @@ def test_pngs_that_cannot_be_written_are_named_as_such(tmp_path, capsys):
     assert (tmp_path / "w.xlsx").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_a_hanging_engine_is_killed_without_process_groups(tmp_path, capsys, monkeypatch):
     # As on Windows, where os.killpg does not exist.
     fake = tmp_path / "bin" / "soffice"
@@ -156,6 +159,7 @@ def test_verify_a_foreign_workbook(tmp_path, capsys, libreoffice):
     assert_one_line_error(*run(["verify", str(foreign)], capsys), "not a bp_excel workbook")
 
 
+@pytest.mark.slow
 def test_open_without_any_spreadsheet_program(tmp_path, capsys, monkeypatch):
     path = tmp_path / "w.xlsx"
     assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0

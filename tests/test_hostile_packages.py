@@ -126,6 +126,7 @@ def _damaged(folder):
 
 
 @pytest.mark.parametrize("kind", list(VARIANTS))
+@pytest.mark.slow
 def test_each_variant_is_refused_in_one_line(tmp_path, capsys, kind):
     build, fragment = VARIANTS[kind]
     assert_refused(build(tmp_path), capsys, fragment)

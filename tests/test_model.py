@@ -1,6 +1,7 @@
 """The seed's model: its parameter count, layer kinds and outputs."""
 import keras
 import numpy as np
+import pytest
 
 from mnist_keras.model import build_model, parameter_counts
 from mnist_keras.train import main
@@ -98,6 +99,7 @@ def test_spatial_dropout_drops_whole_feature_maps():
     assert 0 < (per_map[:, 0, :] == 0).mean() < 1
 
 
+@pytest.mark.slow
 def test_the_trainers_gpu_path_trains_on_the_cpu_mixed_precision_xla_float32_softmax():
     # What the trainer runs on a GPU, on the CPU: its precision policy, its compiled model (the
     # recipe's optimizer, XLA) and its training pipeline.

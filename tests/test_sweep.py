@@ -51,6 +51,7 @@ def test_combinations_vary_the_seed_fastest():
 
 
 @pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
+@pytest.mark.slow
 def test_a_trial_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_again(tmp_path):
     (tmp_path / "s").mkdir()
     storage = sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=60)
@@ -99,6 +100,7 @@ def test_a_resumed_sweep_queues_again_a_failed_trial_whose_retry_was_never_queue
     assert len(sweep.create_or_load(sweep._storage(url, heartbeat=60), "s", trials).get_trials()) == 4  # once
 
 
+@pytest.mark.slow
 def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp_path):
     """The objective marks a trial begun (the "began" attribute that retry_unstarted then leaves
     alone) only after a heartbeat is written: a worker killed after that, before Optuna's heartbeat thread
@@ -131,6 +133,7 @@ optuna.storages.fail_stale_trials(study)
 """
 
 
+@pytest.mark.slow
 def test_workers_that_find_the_same_stale_trials_at_once_queue_one_retry_each(tmp_path):
     """Six workers look for stale trials at the same moment. Each stale trial is failed and queued
     again once: before the sweep made SQLite's transactions take their lock at the start, two

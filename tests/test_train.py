@@ -283,6 +283,7 @@ def test_evaluate_a_missing_model(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("given, enabled", [(None, "True"), ("0", "False")])
+@pytest.mark.slow
 def test_importing_the_trainer_turns_onednn_on_unless_the_user_turned_it_off(given, enabled):
     env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
     if given is not None:
@@ -293,6 +294,7 @@ def test_importing_the_trainer_turns_onednn_on_unless_the_user_turned_it_off(giv
     assert done.stdout.split() == [enabled], done.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_tensorflow_start_up_noise_is_kept_off_the_screen():
     done = subprocess.run([sys.executable, "-m", "mnist_keras.train", "--dry-run"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)

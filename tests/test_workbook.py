@@ -181,6 +181,7 @@ def test_pandas_reads_the_numbers(small_path):
     np.testing.assert_allclose(table["E_total"].to_numpy()[:6], train(Network(), 2.0, 5)["E_total"], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_fresh_default_build_is_the_committed_workbook(tmp_path):
     # So that `make run` leaves workbook/ unchanged: the same sheets, cells, formats and
     # cached results, and PNGs with the same pixels.
@@ -209,6 +210,7 @@ def numpy_and_openblas_kernel_settings():
     return settings
 
 
+@pytest.mark.slow
 def test_the_build_is_the_same_whichever_kernels_numpy_and_openblas_take(tmp_path):
     # The committed workbook must not depend on the CPU it was built on (a last bit of a cached
     # value would make `make run` rewrite it, and the test above fail, on another CPU).

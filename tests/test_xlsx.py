@@ -17,7 +17,7 @@ NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 EXCEL_2007_FUNCTIONS = {"EXP", "IF", "MAX", "MIN", "SUM", "ABS", "LN", "SQRT"}
 
 
-@pytest.fixture(scope="module", params=["default", "configured"])
+@pytest.fixture(scope="module", params=["default", pytest.param("configured", marks=pytest.mark.slow)])
 def book(request, tmp_path_factory):
     path = tmp_path_factory.mktemp(request.param) / "backprop.xlsx"
     extra = [] if request.param == "default" else ["--biases", "0.35", "0.6", "--targets", "0.01", "0.99",
