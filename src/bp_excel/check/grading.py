@@ -18,6 +18,7 @@ import numpy as np
 from bp_excel.check import tables
 from bp_excel.check.tables import GRADIENTS, NEEDED, display
 from bp_excel.equations import BACKWARD, E_TOTAL, FORWARD, WEIGHTS
+from bp_excel.formulas import evaluator, parser
 from bp_excel.network import Network, train
 from labkit.engines import value
 
@@ -46,10 +47,13 @@ def expanded(name, have, brackets=True):
 
 
 def evaluate(expression, values):
-    """An equation (formula syntax, {names}) on arrays of values, element by element."""
-    code = NAME.sub(lambda m: f"v[{m[1]!r}]", expression.replace("^", "**").replace("EXP(", "exp("))
+    """An equation (formula syntax, {names}) on arrays of values, element by element, computed by the
+    formula evaluator with Excel's precedence: each {name} stands for a cell that holds its array."""
+    cells = {name: f"A{k}" for k, name in enumerate(dict.fromkeys(NAME.findall(expression)), start=1)}
+    tree = parser.parse(NAME.sub(lambda m: cells[m[1]], expression))
+    arrays = {cell: values[name] for name, cell in cells.items()}
     with np.errstate(all="ignore"):
-        return eval(code, {"__builtins__": {}, "exp": np.exp}, {"v": values})  # our own equations only
+        return evaluator.evaluate(tree, None, lambda sheet, cell: arrays[cell], evaluator.ARRAYS)
 
 
 def in_cells(expression, table, row):

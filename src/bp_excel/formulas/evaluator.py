@@ -7,9 +7,13 @@ these results as the formulas' cached values; verify still compares a real engin
 with the independent NumPy reference.
 
 A range is a list, and operators apply element by element, as in an array formula. The
-functions: FUNCTIONS.
+functions: FUNCTIONS. The same walk of the same tree also computes a formula over NumPy arrays
+(ARRAYS: one value per row of a table, for check), so that Excel's precedence (-x^2 is x², 2^3^2
+is 64) holds wherever a formula is computed.
 """
 from decimal import Context, Decimal
+
+import numpy as np
 
 from bp_excel.formulas.parser import FormulaError, cells_of, parse, references
 
@@ -89,8 +93,18 @@ FUNCTIONS = {
 }
 
 
-def evaluate(tree, sheet, value_of):
+EXACT = (OPERATORS, FUNCTIONS, _elementwise, _number)
+# NumPy's kernels, whole arrays at a time: for check, which compares a column with its equation
+# within a tolerance (its last bits may differ by CPU; the build's cached values never use these).
+ARRAYS = ({"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power},
+          {"EXP": lambda evaluate, args: np.exp(evaluate(args[0]))},
+          lambda function, *args: function(*args), lambda x: x)
+
+
+def evaluate(tree, sheet, value_of, arithmetic=EXACT):
     """The value of a parsed formula on sheet; value_of(sheet, "A1") gives a cell's value."""
+    operators, functions, elementwise, number = arithmetic
+
     def walk(node):
         kind = node[0]
         if kind in ("number", "string", "bool"):
@@ -100,12 +114,12 @@ def evaluate(tree, sheet, value_of):
             return cells if ":" in node[2] else cells[0]
         if kind == "unary":
             value = walk(node[2])
-            return _elementwise(lambda x: -_number(x) if node[1] == "-" else _number(x), value)
+            return elementwise(lambda x: -number(x) if node[1] == "-" else number(x), value)
         if kind == "binary":
-            return _elementwise(OPERATORS[node[1]], walk(node[2]), walk(node[3]))
-        if node[1] not in FUNCTIONS:
+            return elementwise(operators[node[1]], walk(node[2]), walk(node[3]))
+        if node[1] not in functions:
             raise FormulaError(f"the function {node[1]} is not supported here")
-        return FUNCTIONS[node[1]](walk, node[2])
+        return functions[node[1]](walk, node[2])
     result = walk(tree)
     return 0.0 if result is None else result  # =A1 of an empty cell shows 0
 
