@@ -7,8 +7,9 @@ import pytest
 from conftest import call_main
 
 from bp_excel.cli import main as bp_excel
-from mnist_keras import evaluate, results, sweep, train
+from mnist_keras import evaluate, results, train
 from mnist_keras.bench import cli as bench
+from mnist_keras.sweep import cli as sweep
 
 LONG = "w" * 300 + ".xlsx"  # past the 255 bytes a file name may have
 

@@ -14,7 +14,8 @@ import pytest
 from conftest import call_main
 from optuna.trial import TrialState
 
-from mnist_keras import sweep
+from mnist_keras.sweep import cli as sweep
+from mnist_keras.sweep import study as sweep_study
 
 ROOT = Path(__file__).parent.parent
 TINY = ["--epochs", "1", "--train-images", "2000", "--batch-size", "250"]
@@ -47,21 +48,21 @@ def test_combinations_vary_the_seed_fastest():
     assert sweep.combinations([1, 2], [("lr", ["0.05", "0.1"])]) == [
         {"lr": "0.05", "seed": 1}, {"lr": "0.05", "seed": 2}, {"lr": "0.1", "seed": 1}, {"lr": "0.1", "seed": 2}]
     assert sweep.parse_seeds("1-3,7") == [1, 2, 3, 7]
-    assert sweep.run_name({"lr": "0.05", "shift": "1", "seed": 3}) == "lr0.05-shift1-seed3"
+    assert sweep_study.run_name({"lr": "0.05", "shift": "1", "seed": 3}) == "lr0.05-shift1-seed3"
 
 
 @pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
 @pytest.mark.slow
 def test_a_trial_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_again(tmp_path):
     (tmp_path / "s").mkdir()
-    storage = sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=60)
+    storage = sweep_study.open_storage(sweep_study.default_storage(tmp_path, "s"), heartbeat=60)
     trials = sweep.combinations([1, 2, 3], [])
-    study = sweep.create_or_load(storage, "s", trials)
+    study = sweep_study.create_or_load(storage, "s", trials)
     dead, alive = study.ask(), study.ask()  # taken (running), and no heartbeat ever sent
     alive.set_user_attr("began", alive.number)  # its objective began
-    sweep.retry_unstarted(study, grace_s=3600)
+    sweep_study.retry_unstarted(study, grace_s=3600)
     assert [t.state for t in study.get_trials()] == [TrialState.RUNNING] * 2 + [TrialState.WAITING]
-    sweep.retry_unstarted(study, grace_s=0)
+    sweep_study.retry_unstarted(study, grace_s=0)
     states = [t.state for t in study.get_trials()]
     assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING, TrialState.WAITING]
     assert study.get_trials()[3].system_attrs["fixed_params"] == trials[dead.number]
@@ -71,16 +72,16 @@ def test_a_trial_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_a
 def test_a_retry_taken_by_a_worker_killed_before_its_first_heartbeat_is_queued_again(tmp_path):
     # A retry inherits its failed trial's attributes, "began" among them: it must not pass for begun.
     (tmp_path / "s").mkdir()
-    study = sweep.create_or_load(sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=60), "s",
+    study = sweep_study.create_or_load(sweep_study.open_storage(sweep_study.default_storage(tmp_path, "s"), heartbeat=60), "s",
                                  sweep.combinations([1], []))
     first = study.ask()
     first.set_user_attr("began", first.number)  # as its objective marks it
     first.set_user_attr("run", "its run folder")
     study.tell(first, state=TrialState.FAIL)
-    sweep._retry(study, study.get_trials()[0])
+    sweep_study.retry(study, study.get_trials()[0])
     retry = study.ask()  # taken, and its worker dies before its objective begins
     assert retry.number == 1 and study.get_trials()[1].user_attrs["began"] == 0
-    sweep.retry_unstarted(study, grace_s=0)
+    sweep_study.retry_unstarted(study, grace_s=0)
     assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.FAIL, TrialState.WAITING]
 
 
@@ -88,16 +89,16 @@ def test_a_resumed_sweep_queues_again_a_failed_trial_whose_retry_was_never_queue
     """Failing a stale trial and queueing its retry are two writes: a sweep killed between them
     left the combination failed with nothing queued, and its resume ended one trial short."""
     (tmp_path / "s").mkdir()
-    url = sweep.default_storage(tmp_path, "s")
+    url = sweep_study.default_storage(tmp_path, "s")
     trials = sweep.combinations([1, 2, 3], [])
-    study = sweep.create_or_load(sweep._storage(url, heartbeat=60), "s", trials)
+    study = sweep_study.create_or_load(sweep_study.open_storage(url, heartbeat=60), "s", trials)
     failed, done = study.ask(), study.ask()
     study.tell(failed, state=TrialState.FAIL)  # and the sweep is killed before the retry
     study.tell(done, 0.5)
-    again = sweep.create_or_load(sweep._storage(url, heartbeat=60), "s", trials)
+    again = sweep_study.create_or_load(sweep_study.open_storage(url, heartbeat=60), "s", trials)
     waiting = [t.system_attrs["fixed_params"] for t in again.get_trials() if t.state == TrialState.WAITING]
     assert sorted(waiting, key=lambda p: p["seed"]) == [trials[failed.number], trials[2]]
-    assert len(sweep.create_or_load(sweep._storage(url, heartbeat=60), "s", trials).get_trials()) == 4  # once
+    assert len(sweep_study.create_or_load(sweep_study.open_storage(url, heartbeat=60), "s", trials).get_trials()) == 4  # once
 
 
 @pytest.mark.slow
@@ -106,16 +107,36 @@ def test_a_trial_whose_run_began_has_a_heartbeat_so_its_dead_worker_is_found(tmp
     alone) only after a heartbeat is written: a worker killed after that, before Optuna's heartbeat thread
     first wrote, left the trial running for ever (a killed sweep's resume never ended)."""
     (tmp_path / "s").mkdir()
-    study = sweep.create_or_load(sweep._storage(sweep.default_storage(tmp_path, "s"), heartbeat=1), "s",
+    study = sweep_study.create_or_load(sweep_study.open_storage(sweep_study.default_storage(tmp_path, "s"), heartbeat=1), "s",
                                  sweep.combinations([1], []))
     trial = study.ask()  # taken, as study.optimize takes it; no heartbeat thread runs
     (tmp_path / "bad.npz").write_bytes(b"not MNIST")
     with pytest.raises(RuntimeError):  # the run fails at once (unreadable data): its worker is gone
-        sweep._objective({"seed": [1]}, tmp_path / "s", ["--data", str(tmp_path / "bad.npz")])(trial)
+        sweep_study.objective_of({"seed": [1]}, tmp_path / "s", ["--data", str(tmp_path / "bad.npz")])(trial)
     assert "run" in study.get_trials()[0].user_attrs and study.get_trials()[0].user_attrs["began"] == trial.number
     time.sleep(4)  # past the 2 s grace (SQLite counts whole seconds)
     optuna.storages.fail_stale_trials(study)
     assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.WAITING]
+
+
+def test_the_internals_the_sweep_leans_on_still_exist(tmp_path):
+    """Tripwires, one per internal: an upgrade of Optuna or Python that moves one fails here, not
+    in a sweep that silently stops retrying its dead workers' trials."""
+    import inspect
+
+    from mnist_keras import train
+
+    # study.open_storage overrides RDBStorage.record_heartbeat(trial_id) and listens on its engine.
+    assert list(inspect.signature(optuna.storages.RDBStorage.record_heartbeat).parameters) == ["self", "trial_id"]
+    (tmp_path / "s").mkdir()
+    storage = sweep_study.open_storage(sweep_study.default_storage(tmp_path, "s"), heartbeat=60)
+    assert type(storage).record_heartbeat is not optuna.storages.RDBStorage.record_heartbeat
+    assert type(storage.engine).__name__ == "Engine"
+    # A queued trial keeps its combination in system_attrs["fixed_params"] (study.params_of).
+    queued = sweep_study.create_or_load(storage, "s", [{"lr": "0.1", "seed": 1}]).get_trials()[0]
+    assert queued.system_attrs["fixed_params"] == {"lr": "0.1", "seed": 1}
+    # cli.parse_setting reads the trainer's options from argparse's parser._actions.
+    assert "--lr" in [flag for action in train.build_parser()._actions for flag in action.option_strings]
 
 
 # A worker's look for stale trials: it waits at the start line (a file), then looks once.
@@ -123,9 +144,9 @@ STALE_LOOK = """
 import sys, time
 from pathlib import Path
 import optuna
-from mnist_keras import sweep
+from mnist_keras.sweep import study as sweep_study
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-study = optuna.load_study(study_name="s", storage=sweep._storage(sys.argv[1], heartbeat=1))
+study = optuna.load_study(study_name="s", storage=sweep_study.open_storage(sys.argv[1], heartbeat=1))
 Path(sys.argv[2] + ".ready." + sys.argv[3]).touch()
 while not Path(sys.argv[2]).exists():
     pass
@@ -139,8 +160,8 @@ def test_workers_that_find_the_same_stale_trials_at_once_queue_one_retry_each(tm
     again once: before the sweep made SQLite's transactions take their lock at the start, two
     workers could both fail a trial and both queue it (10 stale trials gave 11-15 retries)."""
     (tmp_path / "s").mkdir()
-    url = sweep.default_storage(tmp_path, "s")
-    study = sweep.create_or_load(sweep._storage(url, heartbeat=1), "s", sweep.combinations(list(range(10)), []))
+    url = sweep_study.default_storage(tmp_path, "s")
+    study = sweep_study.create_or_load(sweep_study.open_storage(url, heartbeat=1), "s", sweep.combinations(list(range(10)), []))
     for trial in [study.ask() for _ in range(10)]:
         study._storage.record_heartbeat(trial._trial_id)
     beat = time.monotonic()
@@ -205,7 +226,7 @@ def busy_machine():
 def test_a_killed_sweep_resumes_and_runs_every_trial_exactly_once(tmp_path, mnist, busy_machine):
     argv = [sys.executable, "-m", "mnist_keras.sweep", "--seeds", "1-2", "--set", "lr=0.05,0.1", "--workers", "2",
             "--heartbeat", "5", "--study", "tiny", "--out", str(tmp_path), *TINY]
-    url = sweep.default_storage(tmp_path, "tiny")
+    url = sweep_study.default_storage(tmp_path, "tiny")
     log = tmp_path / "first-sweep.log"
     with open(log, "w") as output:
         first = subprocess.Popen(argv, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
