@@ -93,10 +93,10 @@ def test_check_computes_an_equation_with_excels_precedence():
     in Excel, -x^2 is (-x)^2 and 2^3^2 is (2^3)^2; Python's ** would give -4 and 512."""
     import numpy as np
 
-    from bp_excel.check import grading
+    from bp_excel.check import table_equations
 
     x = np.array([2.0, -3.0])
-    assert grading.evaluate("-{x}^2", {"x": x}).tolist() == [4.0, 9.0]
-    assert grading.evaluate("2^3^2+0*{x}", {"x": x}).tolist() == [64.0, 64.0]
-    assert grading.evaluate("1-{x}^2", {"x": x}).tolist() == [-3.0, -8.0]
-    assert grading.evaluate("1/(1+EXP(-{x}))", {"x": np.array([0.0])}).tolist() == [0.5]
+    assert table_equations.evaluate("-{x}^2", {"x": x}).tolist() == [4.0, 9.0]
+    assert table_equations.evaluate("2^3^2+0*{x}", {"x": x}).tolist() == [64.0, 64.0]
+    assert table_equations.evaluate("1-{x}^2", {"x": x}).tolist() == [-3.0, -8.0]
+    assert table_equations.evaluate("1/(1+EXP(-{x}))", {"x": np.array([0.0])}).tolist() == [0.5]

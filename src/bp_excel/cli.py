@@ -1,12 +1,8 @@
 """python -m bp_excel build | verify | check | render | open"""
-import argparse
 import json
-import re
 import sys
 import zipfile
 from pathlib import Path
-
-from openpyxl.utils.cell import column_index_from_string
 
 from bp_excel import layout, settings
 from bp_excel.build import xlsx
@@ -20,8 +16,8 @@ from bp_excel.network import Network
 from bp_excel.verify import reference
 from bp_excel.verify.compare import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, check
 from bp_excel.verify.render import render
-from labkit import engines
-from labkit.cli import Parser, UsageError, bounded, command, finite, positive
+from labkit import desktop, engines
+from labkit.cli import Parser, UsageError, bounded, cell, command, finite, positive
 
 DEFAULT_TIMEOUT_S = 120
 DEFAULT_SCREENS = settings.DEFAULT_OUT.parent / "screens"
@@ -33,18 +29,6 @@ def _numbers(values):
 
 
 MAX_TIMEOUT_S = 24 * 3600
-
-
-def _cell(text):
-    """An argparse type: one cell of a sheet, as A1 or $A$1, within Excel's 16,384 columns and
-    1,048,576 rows."""
-    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})", text)
-    if not match or column_index_from_string(match[1].upper()) > 16_384 or int(match[2]) > 1_048_576:
-        raise argparse.ArgumentTypeError(f"must be one cell of the sheet, like G1 or $G$1, got {text!r}")
-    return text
-
-
-_cell.__name__ = "cell"
 
 
 def _add_timeout(p, what):
@@ -109,7 +93,7 @@ def _add_check(commands):
                    help="columns that the headers do not name, e.g. w1=E dE/dw1=X")
     rate = c.add_mutually_exclusive_group()
     rate.add_argument("--lr", type=positive(float), help="the learning rate, where the sheet does not say it")
-    rate.add_argument("--lr-cell", type=_cell, metavar="CELL", help="the cell that holds the learning rate, e.g. G1")
+    rate.add_argument("--lr-cell", type=cell, metavar="CELL", help="the cell that holds the learning rate, e.g. G1")
     c.add_argument("--engine", choices=["libreoffice"], default="libreoffice", help="the engine that recalculates")
     _add_timeout(c, "LibreOffice after this long, for all the workbooks together and again for each on its own")
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -241,7 +225,7 @@ def run_render(args):
 
 def run_open(args):
     path = _check_workbook_file(args.workbook)
-    print(f"opening {path} in {engines.open_in_spreadsheet(path)}")
+    print(f"opening {path} in {desktop.open_in_spreadsheet(path)}")
     return 0
 
 

@@ -3,9 +3,12 @@ import argparse
 import functools
 import math
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
+
+from openpyxl.utils.cell import column_index_from_string
 
 # The extra of pyproject.toml that brings each optional package a command may import.
 EXTRA_OF_PACKAGE = {"tensorflow": "mnist", "keras": "mnist", "tensorboard": "mnist", "optuna": "mnist",
@@ -46,6 +49,18 @@ def positive(kind):
         return value
     parse.__name__ = kind.__name__  # argparse names the kind in "invalid int value"
     return parse
+
+
+def cell(text):
+    """An argparse type: one cell of a sheet, as A1 or $A$1, within Excel's 16,384 columns and
+    1,048,576 rows."""
+    match = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})", text)
+    if not match or column_index_from_string(match[1].upper()) > 16_384 or int(match[2]) > 1_048_576:
+        raise argparse.ArgumentTypeError(f"must be one cell of the sheet, like G1 or $G$1, got {text!r}")
+    return text
+
+
+cell.__name__ = "cell"
 
 
 def existing_file(text):

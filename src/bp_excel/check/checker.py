@@ -1,24 +1,21 @@
 """python -m bp_excel check: grade hand-made backpropagation workbooks, and say where each goes
 wrong. Each file is inspected as a stranger's (labkit/untrusted.py), recalculated by LibreOffice (one
 process for all of them), its tables found (tables.py) and graded (grading.py)."""
-import math
 import re
 import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import openpyxl
-from openpyxl.utils.cell import coordinate_from_string
 
 from bp_excel.check import tables
 from bp_excel.check.grading import Grader, grade_summary
+from bp_excel.check.learning_rate import infer as infer_learning_rate
 from bp_excel.check.tables import display
 from bp_excel.equations import WEIGHTS
 from labkit import engines, ooxml, untrusted
 from labkit.cli import UsageError
-from labkit.engines import value
 
 NO_TABLE = ("no backpropagation table found: a table needs a header row naming at least "
             f"{tables.MIN_HEADERS} of i1 i2 t1 t2 w1..w8 h1 a_h1 h2 a_h2 o1 a_o1 o2 a_o2 E1 E2 E_total dE/dw1..dE/dw8; "
@@ -69,74 +66,6 @@ def _warn_short_charts(table, charts):
                               f"the table at row {table.last_row}")
 
 
-def _learning_rate(table, cells, rows, grader, learning_rate=None, learning_rate_cell=None):
-    """(rate, cell) that the updates use: given, the absolute cell the update formulas name,
-    a labelled cell, or, for pasted values, (w_k − w_k+1) / gradient_k. Adds a warning where the
-    update formulas' reference moves from row to row, or the rate and the numbers disagree."""
-    if learning_rate is not None:
-        return learning_rate, None
-    if learning_rate_cell:
-        found = value(rows, learning_rate_cell.replace("$", "").upper())
-        if not tables.is_number(found):
-            raise UsageError(f"--lr-cell {learning_rate_cell} holds {found!r}, not a number")
-        return float(found), learning_rate_cell.replace("$", "").upper()
-    references = {row: refs for row, refs in tables.update_references(table, cells).items() if refs}
-    named = _rate_the_updates_name(table, cells, rows, grader, references) if references else None
-    if named:
-        return named
-    rate, cell = tables.learning_rate_from_label(table, cells, rows)
-    if rate is not None:
-        return rate, cell
-    return _rate_of_updates(grader), None
-
-
-def _rate_the_updates_name(table, cells, rows, grader, references):
-    """(rate, cell) of the cell the update formulas name ({row: references}), with a warning where
-    it lies inside the table, moves from row to row, disagrees with the numbers or holds text;
-    None where it is empty (the labelled rate is the one the learner meant)."""
-    first_row = min(references)
-    cell = references[first_row][0].replace("$", "")
-    found = value(rows, cell)
-    inside = tables.quantity_at(table, cell)
-    if inside:
-        rate, labelled = tables.learning_rate_from_label(table, cells, rows)
-        fix = f": write {tables.absolute(labelled)}" if labelled else ""
-        table.warnings.append(f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
-                              f"{coordinate_from_string(cell)[1]}, not the rate{fix}")
-        return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
-    # A rate copied into every row is fine; a reference that moves onto other values is not.
-    moved = [(row, refs[0]) for row, refs in sorted(references.items())
-             if refs[0] != cell and value(rows, refs[0]) != found]
-    if moved:
-        row, other = moved[0]
-        table.warnings.append(f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "
-                              f"uses {other}; write {tables.absolute(cell)}")
-    if tables.is_number(found):
-        moved_by = _rate_of_updates(grader)
-        if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
-            table.warnings.append(f"the updates move the weights by {moved_by:.6g} × the gradient, not by "
-                                  f"the {found:g} in {cell}")
-        return float(found), cell
-    if found is not None:  # text: every update is an error, which the grader reports
-        table.warnings.append(f"the updates' learning rate {cell} holds {found!r}, not a number")
-        return None, cell
-    # Empty: the updates do not move the weights; the rate they should use is the labelled one.
-    table.warnings.append(f"the updates' learning rate {cell} is empty: the weights never change")
-    return None
-
-
-def _rate_of_updates(grader):
-    """The median over weights and rows of (w_k − w_k+1) / ∂E/∂w_k: the rate the updates use."""
-    ratios = []
-    for w in WEIGHTS:
-        g = grader.values.get(f"dE_d{w}")
-        if w in grader.values and g is not None:
-            with np.errstate(all="ignore"):
-                ratios += list((grader.values[w][:-1] - grader.values[w][1:]) / g[:-1])
-    ratios = [r for r in ratios if math.isfinite(r)]
-    return float(np.median(ratios)) if ratios else None
-
-
 def _report(table, wrong, drift):
     return {"sheet": table.sheet, "kind": table.kind, "header_row": table.header_row, "first_row": table.first_row,
             "last_row": table.last_row, "columns": {display(q): c for q, c in table.columns.items()},
@@ -147,8 +76,8 @@ def _report(table, wrong, drift):
 
 def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None):
     grader = Grader(table, rows, cells)
-    table.learning_rate, table.learning_rate_cell = _learning_rate(table, cells, rows, grader, learning_rate,
-                                                                   learning_rate_cell)
+    table.learning_rate, table.learning_rate_cell = infer_learning_rate(table, cells, rows, grader, learning_rate,
+                                                                        learning_rate_cell)
     wrong = grader.local()
     drift = grader.trajectory()
     if wrong:

@@ -11,57 +11,20 @@ A wrong column is then matched against the usual mistakes (a quantity written in
 sibling, missing brackets, the update's sign), to name the mistake in the equations' vocabulary.
 """
 import math
-import re
 
 import numpy as np
 
 from bp_excel.check import tables
+from bp_excel.check.table_equations import NAME, evaluate, expanded, in_cells
 from bp_excel.check.tables import GRADIENTS, NEEDED, display
-from bp_excel.equations import BACKWARD, E_TOTAL, FORWARD, WEIGHTS
-from bp_excel.formulas import evaluator, parser
+from bp_excel.equations import E_TOTAL, FORWARD, WEIGHTS
 from bp_excel.network import Network, train
 from labkit.engines import value
 
-EQUATIONS = {q.name: q.formula[1:] for q in FORWARD + [E_TOTAL] + BACKWARD}
 COMPUTED = [q.name for q in FORWARD + [E_TOTAL]] + GRADIENTS  # in the order of the computation
 SIBLINGS = [["i1", "i2"], ["t1", "t2"], ["w1", "w2", "w3", "w4"], ["w5", "w6", "w7", "w8"], ["h1", "h2"],
             ["a_h1", "a_h2"], ["o1", "o2"], ["a_o1", "a_o2"], ["E1", "E2"]]
 RELATIVE_TOLERANCE = 1e-9  # a spreadsheet's rounding is ~1e-15; any formula mistake is far above this
-NAME = re.compile(r"\{(\w+)\}")
-
-
-def expanded(name, have, brackets=True):
-    """The equation of a quantity in the table's own quantities: an intermediate the table has no
-    column for (δ_o1, ∂E_total/∂a_h1, or h1 where the table skips it) is written out in brackets.
-    Biases are left out where the workbook has none (most hand-made ones)."""
-    text = re.sub(r"\+\{(b[12])\}", lambda m: m[0] if m[1] in have else "", EQUATIONS[name])
-
-    def inner(match):
-        n = match[1]
-        if n in have or n not in EQUATIONS:
-            return match[0]
-        body = expanded(n, have)
-        needs_brackets = re.search(r"[-+]", re.sub(r"\([^()]*\)", "", body))  # a sum, outside its own brackets
-        return f"({body})" if needs_brackets and (brackets or not n.startswith("dE_da")) else body
-    return NAME.sub(inner, text)
-
-
-def evaluate(expression, values):
-    """An equation (formula syntax, {names}) on arrays of values, element by element, computed by the
-    formula evaluator with Excel's precedence: each {name} stands for a cell that holds its array."""
-    cells = {name: f"A{k}" for k, name in enumerate(dict.fromkeys(NAME.findall(expression)), start=1)}
-    tree = parser.parse(NAME.sub(lambda m: cells[m[1]], expression))
-    arrays = {cell: values[name] for name, cell in cells.items()}
-    with np.errstate(all="ignore"):
-        return evaluator.evaluate(tree, None, lambda sheet, cell: arrays[cell], evaluator.ARRAYS)
-
-
-def in_cells(expression, table, row):
-    """The equation written with the table's cells of one row: ={a_h2}*(1-{a_h2}) -> =L3*(1-L3)."""
-    have = set(table.columns) | set(table.constants)
-    return "=" + NAME.sub(lambda m: table.cell(m[1], row) if m[1] in have else m[1], expression)
-
-
 def _numbers(table, rows):
     """{quantity: float array over the data rows}, NaN where a cell holds no number."""
     out = {}

@@ -12,7 +12,6 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
 from bp_excel.equations import WEIGHTS
-from bp_excel.formulas.parser import FormulaError, parse, references
 from labkit.cli import UsageError
 from labkit.engines import value
 
@@ -25,9 +24,6 @@ MAX_GAP = 6  # columns without a quantity name inside one table (Step, δ_o1, �
 # A summary table's column header: one E_total column per learning rate ("L.R. 0.1", "n=0.5", "lr 2").
 RATE_HEADER = re.compile(r"^\s*(?:l\.?\s?r\.?|lr|n|η|eta|α|alpha|learning\s*rate)\s*[=:]?\s*(\d+(?:\.\d*)?|\.\d+)\s*$",
                          re.IGNORECASE)
-LR_LABEL = re.compile(r"^\s*(η|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n)\s*[=:]?\s*$", re.IGNORECASE)
-
-
 def display(name):
     """A quantity's name as reports print it: dE_dw1 -> dE/dw1."""
     return name.replace("dE_dw", "dE/dw")
@@ -196,26 +192,6 @@ def _kind(table, cells):
     table.kind = "table" if formulas * 2 >= len(computed) else "pasted"
 
 
-def update_references(table, cells):
-    """{row: [cells]} that the w1..w8 updates of each data row refer to, besides the weight and
-    its gradient on the row above: normally the one learning-rate cell."""
-    out = {}
-    for row in range(table.first_row + 1, table.last_row + 1):
-        found = []
-        for w in WEIGHTS:
-            content = cells.get(table.cell(w, row)) if w in table.columns else None
-            if not (isinstance(content, str) and content.startswith("=")):
-                continue
-            try:
-                refs = references(parse(content))
-            except FormulaError:
-                continue
-            own = {table.cell(w, row - 1), table.cell(f"dE_d{w}", row - 1) if f"dE_d{w}" in table.columns else None}
-            found += [cells for _, sheet, cells in refs if sheet is None and ":" not in cells and cells not in own]
-        out[row] = found
-    return out
-
-
 def absolute(cell):
     """G1 -> $G$1"""
     letters, row = coordinate_from_string(cell)
@@ -227,20 +203,6 @@ def quantity_at(table, cell):
     letters, row = coordinate_from_string(cell)
     names = [q for q, c in table.columns.items() if c == letters]
     return names[0] if names and table.first_row <= row <= table.last_row else None
-
-
-def learning_rate_from_label(table, cells, rows):
-    """A number beside or below a label such as η, lr or 'learning rate' above or left of the table."""
-    for cell, content in cells.items():
-        if isinstance(content, str) and LR_LABEL.match(content):
-            letters, row = coordinate_from_string(cell)
-            col = column_index_from_string(letters)
-            if row > table.header_row:
-                continue
-            for candidate in (f"{get_column_letter(col + 1)}{row}", f"{letters}{row + 1}"):
-                if is_number(value(rows, candidate)):
-                    return float(value(rows, candidate)), candidate
-    return None, None
 
 
 def parse_map(items):
