@@ -39,7 +39,7 @@ def test_libreoffice_in_its_namespace_reaches_no_server(tmp_path, server, libreo
     url, seen = server
     book = linked_picture(tmp_path, f"{url}/pixel.png")
     assert engines._network_namespace(), "unshare cannot make a network namespace here"
-    assert engines.recalculate_many_with_libreoffice([book], 120)[0] is not None
+    assert isinstance(engines.recalculate_many_with_libreoffice([book], 120)[0], dict)
     assert seen == []
     # The same file, read by LibreOffice outside a namespace, fetches the picture: the file is a real
     # fetcher, and the namespace is what stopped it.
@@ -76,3 +76,10 @@ def test_a_slow_file_costs_only_its_own_report(tmp_path, libreoffice, capsys):
     assert out.strip() == f"{good}: OK (1 table)"
     assert err.strip() == f"bp_excel check: {slow} not graded: LibreOffice did not finish within 6 s (raise " \
                           "--timeout, or check that no dialog or stale process blocks it)"
+
+
+def test_libreoffices_own_words_reach_the_user_when_it_cannot_read_a_file(tmp_path, libreoffice):
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04" + bytes(100))
+    (said,) = engines.recalculate_many_with_libreoffice([damaged], 120)
+    assert said.startswith("could not read it (exit ") and "source file could not be loaded" in said

@@ -158,10 +158,11 @@ def convert_with_libreoffice(path, extension, out_dir, timeout):
 
 
 def recalculate_many_with_libreoffice(paths, timeout):
-    """[values or None] of each workbook, recalculated by one LibreOffice process: its start-up
-    costs more than a small workbook's recalculation. Each is copied into a private folder under
-    a name of its own first, so that nothing is written beside the originals. None: LibreOffice
-    could not read that one."""
+    """[values, or what LibreOffice said] of each workbook, recalculated by one LibreOffice process:
+    its start-up costs more than a small workbook's recalculation. Each is copied into a private
+    folder under a name of its own first, so that nothing is written beside the originals. Text in
+    place of values: LibreOffice wrote nothing for that one, and the text is its exit status and
+    its own last words."""
     with tempfile.TemporaryDirectory(prefix="bp_excel_batch_") as tmp:
         inputs = []
         for k, path in enumerate(paths):
@@ -169,8 +170,9 @@ def recalculate_many_with_libreoffice(paths, timeout):
             shutil.copyfile(path, inputs[-1])
         out_dir = Path(tmp, "out")
         out_dir.mkdir()
-        _convert(inputs, "xlsx", out_dir, timeout)
-        return [_values(out_dir / p.name) if (out_dir / p.name).exists() else None for p in inputs]
+        code, output = _convert(inputs, "xlsx", out_dir, timeout)
+        said = f"could not read it (exit {code}: {output.splitlines()[-1] if output else 'no output'})"
+        return [_values(out_dir / p.name) if (out_dir / p.name).exists() else said for p in inputs]
 
 
 def recalculate_libreoffice(path, timeout):

@@ -113,7 +113,7 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
         for (path, copy, removed, index), rows in zip(accepted, recalculated):
             try:
                 if not isinstance(rows, dict):
-                    reports[index] = {"file": str(path), "not_graded": f"LibreOffice {rows or 'could not read it'}"}
+                    reports[index] = {"file": str(path), "not_graded": f"LibreOffice {rows}"}
                     continue
                 reports[index] = {"file": str(path), **_grade(path, copy, rows, sheet, header_row, mapping,
                                                               learning_rate, learning_rate_cell),
