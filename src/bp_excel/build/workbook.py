@@ -23,15 +23,6 @@ LR_SHEET_NOTES = [
     "Change the shaded learning rate (top left); the inputs and",
     "initial weights are on the sheet 'Start here'.",
 ]
-SUMMARY_NOTES = [
-    "Why every rate converges with targets 0.5: the outputs can reach",
-    "them exactly (σ(0) = 0.5), so E_total keeps falling towards 0, and",
-    "a larger rate only gets there sooner.",
-    "With targets 0.01 and 0.99 (build with --targets 0.01 0.99, the",
-    "classic worked example) the sigmoid can only approach them: E_total",
-    "falls ever more slowly (at lr 2, 2.4× per 100 iterations instead",
-    "of 600,000×) and no rate here brings it under 0.001 in 200 iterations.",
-]
 
 
 def _write(ws, cell, value, font=TEXT, number_format=None):
@@ -145,7 +136,8 @@ def _write_table(ws, iterations, initial_weights, exercise=False):
                 cell.fill = styles.ANSWER_FILL
 
 
-def _write_summary(ws, sheets, iterations):
+def _write_summary(ws, sheets, settings):
+    iterations = settings.iterations
     _write(ws, f"A{summary.TITLE_ROW}", "Summary: one network, every learning rate", styles.TITLE)
     _write(ws, f"A{summary.NOTE_ROW}", "Each sheet's final E_total, and the iteration from which its E_total")
     _write(ws, f"A{summary.NOTE_ROW + 1}", "stays below 0.001. The charts overlay every sheet's E_total.")
@@ -159,7 +151,7 @@ def _write_summary(ws, sheets, iterations):
     for cell, (formula, _, _) in summary.formulas([s.title for s in sheets]).items():
         _write(ws, cell, formula, number_format=formats[cell[0]]).alignment = styles.RIGHT
     notes_row = summary.FIRST_ROW + len(sheets) + 1
-    for row, text in enumerate(SUMMARY_NOTES, start=notes_row):
+    for row, text in enumerate(summary.notes(settings.network, settings.learning_rates, iterations), start=notes_row):
         _write(ws, f"A{row}", text, NOTE)
     for letter, width in {"A": 12, "B": 14, "C": 14, "D": 28}.items():
         ws.column_dimensions[letter].width = width
@@ -186,7 +178,7 @@ def build(settings):
         _write_learning_rate_sheet(ws, learning_rate, settings.iterations, start_cells, settings.exercise)
         sheets.append(ws)
     _write_start_here(start, settings.network, names, settings.exercise)
-    _write_summary(summary_sheet, sheets, settings.iterations)
+    _write_summary(summary_sheet, sheets, settings)
     wb.properties.creator = "bp_excel"
     wb.properties.title = "Backpropagation, step by step" + (": exercise" if settings.exercise else "")
     if settings.exercise:
