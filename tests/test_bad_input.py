@@ -139,3 +139,10 @@ def test_resuming_a_run_whose_settings_were_cut_off(tmp_path, capsys):
     (run / "settings.json").write_text('{"model": "se')
     assert_one_line(*call_main(train.main, ["--out", str(tmp_path), "--name", "cut", "--epochs", "1"], capsys),
                     "settings.json is damaged")
+
+
+def test_resuming_a_run_whose_history_was_damaged(tmp_path, capsys):
+    run = tmp_path / "cut"
+    (run / "backup").mkdir(parents=True)  # a killed run, from before runs recorded their settings
+    (run / "history.csv").write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.9,0.3,0.95\nzz,1,2,3,4\n")
+    assert_one_line(*call_main(train.main, ["--out", str(tmp_path), "--name", "cut"], capsys), "history.csv is damaged")

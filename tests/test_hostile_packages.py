@@ -145,3 +145,27 @@ def test_a_value_openpyxl_cannot_read_is_not_graded_and_never_exit_1(tmp_path, c
     out, err = capsys.readouterr()
     assert out == "" and err.strip().splitlines() == [
         f"bp_excel check: {book} not graded: an unexpected ValueError: invalid literal for int() with base 10: 'abc'"]
+
+
+@pytest.mark.parametrize("name", ["Data[1]", "A" * 40, "", "Sheet/1", "SHEET"])
+def test_a_sheet_name_libreoffice_changes_is_still_graded(tmp_path, capsys, libreoffice, name):
+    """LibreOffice renames a sheet whose name it cannot keep; the table on it is graded all the same.
+    "SHEET" stands beside a sheet named "Sheet", which holds the table."""
+    from bp_excel.cli import main
+
+    if name == "SHEET":
+        book = rewritten(tmp_path, {"xl/workbook.xml": lambda d: d.replace(b"</sheets>", (
+            b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="SHEET" '
+            b'sheetId="2" state="visible" r:id="rIdS"/></sheets>')),
+            "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", (
+                b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                b'worksheet" Target="worksheets/sheet2.xml"/></Relationships>')),
+            "[Content_Types].xml": lambda d: d.replace(b"</Types>", (
+                b'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.worksheet+xml"/></Types>'))},
+            added={"xl/worksheets/sheet2.xml": b'<worksheet ' + MAIN + b"><sheetData/></worksheet>"})
+    else:
+        book = rewritten(tmp_path, {"xl/workbook.xml": lambda d: d.replace(
+            b'name="Sheet"', b'name="' + name.encode() + b'"', 1)})
+    assert main(["check", str(book)]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.startswith(f"{book}: OK (1 table)")

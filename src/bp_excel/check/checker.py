@@ -120,6 +120,8 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
                                   "removed": list(removed)}
             except UsageError as e:
                 reports[index] = {"file": str(path), "error": str(e)}
+            except NotGraded as e:
+                reports[index] = {"file": str(path), "not_graded": str(e)}
             except Exception as e:  # noqa: BLE001 (a file nobody foresaw: its own report, never the batch's end)
                 reports[index] = {"file": str(path), "not_graded": f"an unexpected {type(e).__name__}: {e}"}
     return reports
@@ -134,8 +136,24 @@ def _recalculated_alone(copy, timeout):
         return str(e).removeprefix("LibreOffice ")
 
 
+class NotGraded(Exception):
+    """A workbook that passed the inspection but cannot be graded: its report says why, exit 3."""
+
+
+def _by_the_workbooks_names(typed, rows):
+    """LibreOffice's values under the workbook's own sheet names. LibreOffice renames a sheet whose
+    name it cannot keep (Data[1], over 31 characters, empty, SHEET beside Sheet): sheet by sheet, in
+    order, the values are still that sheet's."""
+    if set(typed) <= set(rows):
+        return rows
+    if len(typed) != len(rows):
+        raise NotGraded(f"LibreOffice's copy has {len(rows)} sheets, the workbook {len(typed)}")
+    return dict(zip(typed, rows.values()))
+
+
 def _grade(path, copy, rows, sheet, header_row, mapping, learning_rate, learning_rate_cell):
     typed = _typed(copy)
+    rows = _by_the_workbooks_names(typed, rows)
     found = tables.find(typed, rows, sheet, header_row, mapping)
     if not found:
         raise UsageError(f"{path}: {NO_TABLE}")
