@@ -100,12 +100,12 @@ def test_each_seeded_mistake_is_named_at_its_column_and_first_row(graded, name):
     assert len({f["quantity"] for f in table["wrong"]}) <= 2 + 6 * (quantity.startswith("w")), table["wrong"]
 
 
-def test_the_hint_writes_the_right_formula_in_the_sheets_own_cells(graded):
+def test_the_hint_names_the_swap_and_the_solution_writes_the_formula_in_the_sheets_own_cells(graded):
     (table,) = graded["mistake: a_h1 for a_h2"]["tables"]
     first, second = table["wrong"][:2]
     assert (first["quantity"], second["quantity"]) == ("dE/dw3", "dE/dw4")
-    assert first["hint"].startswith("Z3 uses J3, a_h1, where a_h2 (L3) belongs: "
-                                    "=((R3-A3)*R3*(1-R3)*N3+(T3-B3)*T3*(1-T3)*P3)*L3*(1-L3)*C3")
+    assert first["hint"] == "Z3 uses J3, a_h1, where a_h2 (L3) belongs"
+    assert first["solution"] == "Z3 should be =((R3-A3)*R3*(1-R3)*N3+(T3-B3)*T3*(1-T3)*P3)*L3*(1-L3)*C3"
     assert first["carries"].startswith("E_total is") and first["carries"].endswith("because of it")
     assert table["drift"]["E_total"] > 0
 
@@ -152,14 +152,29 @@ def test_the_generated_workbook_passes(tmp_path, capsys, build):
 
 def test_json_has_the_promised_shape(graded, tmp_path, capsys):
     path = handmade.save(handmade.write(mistake="no half"), tmp_path / "b.xlsx")
-    assert main(["check", str(path), "--json"]) == 1
-    (report,) = json.loads(capsys.readouterr().out)["workbooks"]
-    assert set(report) >= {"file", "ok", "tables"}
-    (table,) = report["tables"]
-    assert set(table) >= {"sheet", "kind", "header_row", "first_row", "last_row", "columns", "learning_rate",
-                          "learning_rate_cell", "ok", "wrong", "drift", "warnings"}
-    assert set(table["wrong"][0]) >= {"quantity", "column", "first_row", "expected", "found", "formula", "mistake",
-                                      "hint"}
+    finding = {"quantity", "column", "first_row", "expected", "found", "formula", "mistake", "hint", "rows_wrong",
+               "carries"}
+    for flags, keys in (([], finding), (["--solutions"], finding | {"solution"})):
+        assert main(["check", str(path), "--json", *flags]) == 1
+        (report,) = json.loads(capsys.readouterr().out)["workbooks"]
+        assert set(report) == {"file", "ok", "tables", "removed"}
+        (table,) = report["tables"]
+        assert set(table) == {"sheet", "kind", "header_row", "first_row", "last_row", "columns", "learning_rate",
+                              "learning_rate_cell", "ok", "wrong", "drift", "warnings"}
+        assert set(table["wrong"][0]) == keys
+
+
+def test_an_exercise_gets_hints_and_no_answer_unless_asked(tmp_path, capsys, libreoffice):
+    """The exercise workbook with its backward pass left blank: by default check says where and what
+    each gradient needs, never its formula; --solutions gives the formulas."""
+    path = tmp_path / "exercise.xlsx"
+    assert main(["build", "--exercise", "--lr", "1", "--iterations", "3", "--out", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "is computed from" in out and "should be =" not in out and "*(1-" not in out, out
+    assert main(["check", str(path), "--solutions"]) == 1
+    assert "the answer: " in capsys.readouterr().out
 
 
 def test_a_class_gets_one_line_per_file_and_the_exit_status_says_the_worst(tmp_path, capsys):

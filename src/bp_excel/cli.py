@@ -10,7 +10,7 @@ from bp_excel.build.plots import save_plots
 from bp_excel.build.workbook import build
 from bp_excel.check import tables
 from bp_excel.check.checker import check as check_workbooks
-from bp_excel.check.report import check_status, details, summary_line
+from bp_excel.check.report import check_status, details, summary_line, without_solutions
 from bp_excel.formulas import evaluator, parser
 from bp_excel.network import Network
 from bp_excel.verify import reference
@@ -97,6 +97,8 @@ def _add_check(commands):
     c.add_argument("--engine", choices=["libreoffice"], default="libreoffice", help="the engine that recalculates")
     _add_timeout(c, "LibreOffice after this long, for all the workbooks together and again for each on its own")
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    c.add_argument("--solutions", action="store_true",
+                   help="also give each wrong cell's right formula (by default: where it goes wrong, and a hint)")
 
 
 def _add_render(commands):
@@ -203,14 +205,14 @@ def run_check(args):
     reports = check_workbooks(args.workbooks, args.timeout, args.sheet, args.header_row, tables.parse_map(args.map),
                           args.lr, args.lr_cell)
     if args.json:
-        print(json.dumps({"workbooks": reports}))
+        print(json.dumps({"workbooks": reports if args.solutions else [without_solutions(r) for r in reports]}))
     for report in reports:
         if "error" in report:
             print(f"bp_excel check: error: {report['error']}", file=sys.stderr)
         elif "not_graded" in report:
             print(f"bp_excel check: {report['file']} not graded: {report['not_graded']}", file=sys.stderr)
         elif not args.json:
-            print("\n".join(details(report) if len(reports) == 1 else [summary_line(report)]))
+            print("\n".join(details(report, args.solutions) if len(reports) == 1 else [summary_line(report)]))
     return check_status(reports)
 
 

@@ -84,7 +84,7 @@ class Grader:
         return {"quantity": display(quantity), "column": t.columns[quantity], "first_row": row,
                 "expected": _finite(expected[index]), "found": _finite(found[index]),
                 "formula": formula if isinstance(formula, str) and formula.startswith("=") else None,
-                "mistake": mistake, "hint": "", "rows_wrong": int(wrong.sum())}
+                "mistake": mistake, "hint": "", "solution": None, "rows_wrong": int(wrong.sum())}
 
     def local(self):
         """The quantities whose own formula is wrong, in the order of the computation."""
@@ -137,8 +137,9 @@ class Grader:
                 finding = self._finding(w, full, self.values[w], wrong)
                 row, cell = finding["first_row"], self.table.learning_rate_cell
                 rate = tables.absolute(cell) if cell else f"{lr:g}"
-                finding["hint"] = (f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
-                                   f"{self.table.cell(gradient, row - 1)}")
+                finding["hint"] = f"{self.table.cell(w, row)} is the weight above, moved against its gradient by {rate}"
+                finding["solution"] = (f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
+                                       f"{self.table.cell(gradient, row - 1)}")
                 sign = self.values[w][:-1] + lr * self.values[gradient][:-1]
                 if not self._wrong(found, sign).any():
                     finding["mistake"] = "the update's sign: w + lr·∂E_total/∂w climbs the error"
@@ -162,14 +163,16 @@ class Grader:
         finding = self._finding(quantity, expected, found, wrong)
         t, row = self.table, finding["first_row"]
         correct = in_cells(equation, t, row)
-        finding["hint"] = f"{t.cell(quantity, row)} should be {correct}"
+        needs = [display(n) for n in dict.fromkeys(NAME.findall(equation)) if n in t.columns or n in t.constants]
+        finding["hint"] = f"{display(quantity)} is computed from {', '.join(needs) or 'the inputs'} on its row"
+        finding["solution"] = f"{t.cell(quantity, row)} should be {correct}"
         for mistake, alternative, swap in self._alternatives(quantity, equation):
             if not self._wrong(found, evaluate(alternative, self.values)).any():
                 finding["mistake"] = mistake
                 if swap:
                     used, belongs = swap
                     finding["hint"] = (f"{t.cell(quantity, row)} uses {t.cell(used, row)}, {used}, where {belongs} "
-                                       f"({t.cell(belongs, row)}) belongs: {correct}")
+                                       f"({t.cell(belongs, row)}) belongs")
                 break
         return finding
 

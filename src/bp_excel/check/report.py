@@ -32,8 +32,10 @@ def summary_line(report):
             f"from row {finding['first_row']}" + (f": {finding['mistake']}" if finding["mistake"] else ""))
 
 
-def details(report):
-    """The lines a learner reads for one workbook."""
+def details(report, solutions=False):
+    """The lines a learner reads for one workbook: where each column goes wrong and a hint; the
+    right formula in the sheet's own cells only with solutions (a teacher's, or a learner's who has
+    given up: an exercise is over once its answer is printed)."""
     if "error" in report or "not_graded" in report:
         return [summary_line(report)]
     lines = [summary_line(report)] + [f"  note: {line}" for line in report.get("removed", [])]
@@ -50,8 +52,17 @@ def details(report):
             if f["mistake"]:
                 lines.append(f"      likely mistake: {f['mistake']}")
             lines.append(f"      {f['hint']}")
+            if solutions and f.get("solution"):
+                lines.append(f"      the answer: {f['solution']}")
             if f.get("carries"):
                 lines.append(f"      how far it carries: {f['carries']}")
         for w in t["warnings"]:
             lines.append(f"    warning: {w}")
     return lines
+
+
+def without_solutions(report):
+    """The report with every finding's right formula left out, for --json without --solutions."""
+    tables = [{**t, "wrong": [{k: v for k, v in f.items() if k != "solution"} for f in t["wrong"]]}
+              for t in report.get("tables", [])]
+    return {**report, "tables": tables} if "tables" in report else report
