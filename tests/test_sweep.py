@@ -269,22 +269,25 @@ def test_two_machines_share_one_study_on_postgresql(tmp_path, mnist, postgres):
                                        cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         return process, log
 
-    first, first_log = machine("first")
+    started = []  # every sweep this test starts is killed at its end, passed or failed: none outlives it
     try:
+        first, first_log = machine("first")
+        started.append(first)
         _wait_for(lambda: _postgres_study_exists(postgres) and len(trials()) == 6, first, "the queued study", first_log)
         second, second_log = machine("second")
+        started.append(second)
         running_on_first = lambda: [t for t in trials() if t.state == TrialState.RUNNING  # noqa: E731
                                     and str(tmp_path / "first") in t.user_attrs.get("run", "")]
         _wait_for(lambda: running_on_first(), first, "a trial running on the first machine", first_log)
         killed = running_on_first()[0].number
-    finally:
         os.killpg(first.pid, signal.SIGKILL)  # the first machine goes away mid-trial
         first.wait()
-    try:
         assert second.wait(timeout=900) == 0, second_log.read_text()[-4000:]
     finally:
-        if second.poll() is None:
-            os.killpg(second.pid, signal.SIGKILL)
+        for process in started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
     done = collections.Counter(json.dumps(t.params, sort_keys=True) for t in trials() if t.state == TrialState.COMPLETE)
     expected = [json.dumps(p, sort_keys=True) for p in sweep.combinations([1, 2, 3], [("lr", ["0.05", "0.1"])])]
     assert sorted(done) == sorted(expected) and set(done.values()) == {1}
