@@ -75,6 +75,10 @@ def test_the_table_is_found_where_it_is_and_its_rate_where_the_updates_point(gra
 SEEDED = {f"mistake: {m}": (quantity, words) for m, (quantity, _, words) in handmade.MISTAKES.items()}
 SEEDED["mistake: update sign"] = ("w1", "sign")
 SEEDED["mistake: moving learning rate"] = ("w1", "learning-rate reference moves")
+# The columns each seeded mistake changes (handmade's spellings in check's), or every update's.
+WRONG_COLUMNS = {f"mistake: {m}": {k.replace("∂E/∂", "dE/d").replace("E_tot", "E_total") for k in changes}
+                 for m, (_, changes, _) in handmade.MISTAKES.items()}
+WRONG_COLUMNS["mistake: update sign"] = WRONG_COLUMNS["mistake: moving learning rate"] = {f"w{k}" for k in range(1, 9)}
 FIRST_WRONG_ROW = {"w1": FIRST + 1}  # the first update; iteration 0's weights are typed
 FIRST_WRONG_ROW_MOVING = FIRST + 2  # the first update still finds the rate; the next one a cell below it
 
@@ -96,8 +100,8 @@ def test_each_seeded_mistake_is_named_at_its_column_and_first_row(graded, name):
         assert words in (first["mistake"] or ""), first
     else:
         assert first["mistake"] is None
-    # Row by row, only the column whose formula is wrong: nothing downstream of it.
-    assert len({f["quantity"] for f in table["wrong"]}) <= 2 + 6 * (quantity.startswith("w")), table["wrong"]
+    # Row by row, exactly the columns whose formula is wrong: nothing downstream of them.
+    assert {f["quantity"] for f in table["wrong"]} == WRONG_COLUMNS[name], table["wrong"]
 
 
 def test_the_hint_names_the_swap_and_the_solution_writes_the_formula_in_the_sheets_own_cells(graded):
