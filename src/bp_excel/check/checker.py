@@ -82,7 +82,7 @@ def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None)
     drift = grader.trajectory()
     if wrong:
         wrong[0]["carries"] = grader.carried(drift)
-    moving = [w for w in table.warnings if w.startswith(("the learning-rate reference moves", "the updates' learning rate"))]
+    moving = table.update_mistakes
     for finding in wrong:
         if moving and finding["quantity"] in WEIGHTS and not finding["mistake"]:
             finding["mistake"] = moving[0]

@@ -17,6 +17,12 @@ from labkit.engines import value
 LR_LABEL = re.compile(r"^\s*(η|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n)\s*[=:]?\s*$", re.IGNORECASE)
 
 
+def _update_mistake(table, text):
+    """A warning that also explains why the updates are wrong."""
+    table.warnings.append(text)
+    table.update_mistakes.append(text)
+
+
 def update_references(table, cells):
     """{row: [cells]} that the w1..w8 updates of each data row refer to, besides the weight and
     its gradient on the row above: normally the one learning-rate cell."""
@@ -83,16 +89,16 @@ def _rate_the_updates_name(table, cells, rows, grader, references):
     if inside:
         rate, labelled = learning_rate_from_label(table, cells, rows)
         fix = f": write {tables.absolute(labelled)}" if labelled else ""
-        table.warnings.append(f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
-                              f"{coordinate_from_string(cell)[1]}, not the rate{fix}")
+        _update_mistake(table, f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
+                               f"{coordinate_from_string(cell)[1]}, not the rate{fix}")
         return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
     # A rate copied into every row is fine; a reference that moves onto other values is not.
     moved = [(row, refs[0]) for row, refs in sorted(references.items())
              if refs[0] != cell and value(rows, refs[0]) != found]
     if moved:
         row, other = moved[0]
-        table.warnings.append(f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "
-                              f"uses {other}; write {tables.absolute(cell)}")
+        _update_mistake(table, f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "
+                               f"uses {other}; write {tables.absolute(cell)}")
     if is_number(found):
         moved_by = _rate_of_updates(grader)
         if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
@@ -100,10 +106,10 @@ def _rate_the_updates_name(table, cells, rows, grader, references):
                                   f"the {found:g} in {cell}")
         return float(found), cell
     if found is not None:  # text: every update is an error, which the grader reports
-        table.warnings.append(f"the updates' learning rate {cell} holds {found!r}, not a number")
+        _update_mistake(table, f"the updates' learning rate {cell} holds {found!r}, not a number")
         return None, cell
     # Empty: the updates do not move the weights; the rate they should use is the labelled one.
-    table.warnings.append(f"the updates' learning rate {cell} is empty: the weights never change")
+    _update_mistake(table, f"the updates' learning rate {cell} is empty: the weights never change")
     return None
 
 

@@ -66,6 +66,9 @@ class Table:
     kind: str = "table"  # "table" (formulas) or "pasted" (typed values)
     constants: dict = field(default_factory=dict)  # {input: cell} of inputs given once, beside the table
     warnings: list = field(default_factory=list)
+    # The warnings that also explain wrong updates (a learning-rate reference that moves, is text or
+    # is empty): check names them as the updates' mistake.
+    update_mistakes: list = field(default_factory=list)
 
     def cell(self, quantity, row):
         """The cell of a quantity on a data row: its column's, or the one cell of an input given once."""
