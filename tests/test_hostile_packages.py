@@ -31,12 +31,15 @@ def _prefixed_sheet(folder):
     return rewritten(folder, {SHEET: prefix})
 
 
-def _sheet_elsewhere(folder):
+def _moved_sheet(folder, to, declared):
+    """The sheet, holding WEBSERVICE, moved to a part named `to`: its content type follows it where
+    declared, else nothing declares one (LibreOffice follows the workbook's relationship all the same)."""
+    override = b"/" + to.encode() if declared else b"/x"
     return rewritten(folder, {
         SHEET: lambda d: d.replace(b"</sheetData>", b'<row r="40"><c r="AH40"><f>' + WEBSERVICE + b"</f></c></row></sheetData>"),
-        "[Content_Types].xml": lambda d: d.replace(b"/xl/worksheets/sheet1.xml", b"/xl/data/numbers.bin"),
-        "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"worksheets/sheet1.xml", b"data/numbers.bin")},
-        renamed={SHEET: "xl/data/numbers.bin"})
+        "[Content_Types].xml": lambda d: d.replace(b"/xl/worksheets/sheet1.xml", override),
+        "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"worksheets/sheet1.xml", to.removeprefix("xl/").encode())},
+        renamed={SHEET: to})
 
 
 def _many_prefixed_cells(folder):
@@ -53,7 +56,7 @@ VARIANTS = {
     "a cell without r": (lambda p: formula_cell(p, WEBSERVICE, b"<c>"), "WEBSERVICE"),
     "a comment inside the formula": (lambda p: formula_cell(p, b"WEB<!-- x -->SERVICE(" + URL + b")"), "WEBSERVICE"),
     "an _xlfn prefix": (lambda p: formula_cell(p, b"_xlfn.WEBSERVICE(" + URL + b")"), "WEBSERVICE"),
-    "a sheet at another path": (_sheet_elsewhere, "WEBSERVICE"),
+    "a sheet at another path": (lambda p: _moved_sheet(p, "xl/data/numbers.bin", declared=True), "WEBSERVICE"),
     "UTF-16": (_utf16_sheet, "WEBSERVICE"),
     "prefixed tags": (_prefixed_sheet, "WEBSERVICE"),
     "a defined name": (lambda p: rewritten(p, {"xl/workbook.xml": lambda d: d.replace(
@@ -169,3 +172,66 @@ def test_a_sheet_name_libreoffice_changes_is_still_graded(tmp_path, capsys, libr
             b'name="Sheet"', b'name="' + name.encode() + b'"', 1)})
     assert main(["check", str(book)]) == 0, capsys.readouterr().err
     assert capsys.readouterr().out.startswith(f"{book}: OK (1 table)")
+
+
+def _twice(folder):
+    path = plain(folder, "hostile.xlsx")
+    with zipfile.ZipFile(path, "a") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        z.writestr(SHEET, b"<worksheet/>")
+    return path
+
+
+MORE_VARIANTS = {
+    "a sheet under a name that is not .xml": (lambda p: _moved_sheet(p, "xl/worksheets/sheet1.dat", declared=False),
+                                              "the function WEBSERVICE"),
+    "a part named twice": (_twice, "holds two parts named xl/worksheets/sheet1.xml"),
+    "DDE as a function": (lambda p: formula_cell(p, b'DDE("soffice","/etc/passwd","A1")'), "the function DDE"),
+    "INDIRECT to a Calc-style file": (lambda p: formula_cell(p, b"INDIRECT(\"'../x.ods'#$Sheet1.A1\")"),
+                                      "builds a reference from text (INDIRECT)"),
+    "a name with a line break": (lambda p: with_workbook_relationship(p, f"{REL}/oleObject", "http://x/&#10;ok"),
+                                 "links outside the workbook"),
+}
+
+
+@pytest.mark.parametrize("kind", list(MORE_VARIANTS))
+def test_each_further_variant_is_refused_in_one_line(tmp_path, capsys, kind):
+    build, fragment = MORE_VARIANTS[kind]
+    assert_refused(build(tmp_path), capsys, fragment)
+
+
+def test_what_normal_workbooks_hold_passes(tmp_path):
+    """A table's structured reference (Excel's Format as Table) and legacy VML that is not
+    well-formed (a text box's <br> left open, as Excel writes it) are no reason to refuse."""
+    book = rewritten(tmp_path, {SHEET: lambda d: d.replace(b"</sheetData>", b'<row r="40"><c r="AH40"><f>SUM(Table1[Amount])'
+                                                                           b"+Table1[[#This Row],[x]]</f></c></row></sheetData>")},
+                     added={"xl/drawings/vmlDrawing1.vml": b'<xml><v:shape><v:textbox><div>a<br>b</div></v:textbox></xml>'})
+    assert untrusted.inspect(book).removed == ()
+
+
+def test_a_damaged_picture_costs_only_its_own_file(tmp_path, capsys, libreoffice):
+    from bp_excel.cli import main
+
+    bad = rewritten(tmp_path, {}, added={"xl/media/image1.png": b"\x89PNG" + bytes(4000)})
+    data = bytearray(bad.read_bytes())
+    at = data.find(b"xl/media/image1.png") + len("xl/media/image1.png") + 100  # inside the stored bytes
+    data[at:at + 8] = b"damaged!"
+    bad.write_bytes(bytes(data))
+    good = plain(tmp_path, "good.xlsx")
+    assert main(["check", str(bad), str(good)]) == 2
+    out, err = capsys.readouterr()
+    assert out.strip() == f"{good}: OK (1 table)"
+    assert len(err.strip().splitlines()) == 1 and "is not a readable .xlsx workbook" in err, err
+
+
+@pytest.mark.slow
+def test_a_part_of_ten_million_elements_is_inspected_in_flat_memory(tmp_path):
+    import subprocess
+    import sys
+
+    book = in_sheet(tmp_path, b"</sheetData>", b'<row r="60">' + b"<a/>" * 10_000_000 + b"</row>")
+    done = subprocess.run([sys.executable, "-c", "import resource, sys\nfrom labkit import untrusted\n"
+                           "untrusted.inspect(sys.argv[1])\n"
+                           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)", str(book)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout) < 400_000, done.stdout  # kB: the part unpacks to 40 MB; a tree of it took 1.4 GB

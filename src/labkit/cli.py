@@ -16,6 +16,7 @@ EXTRA_OF_PACKAGE = {"tensorflow": "mnist", "keras": "mnist", "tensorboard": "mni
 
 
 UNEXPECTED = 3  # the exit status of an error nobody foresaw
+CLOSED_PIPE = 128 + 13  # SIGPIPE's, never 1, which check keeps for a wrong table
 TRACEBACK_VARIABLE = "BACKPROP_LAB_TRACEBACK"
 
 
@@ -104,7 +105,7 @@ def command(prog):
     """Decorates main(argv=None) -> exit status: a UsageError, or an optional package that is not
     installed, becomes one line on stderr, status 2; Ctrl-C one line, status 130; any other
     exception one line, status 3; a reader that closed stdout early (`| head`) ends the command
-    quietly, status 1."""
+    quietly, status 141 (as a shell reports a command ended by SIGPIPE)."""
     def decorate(main):
         @functools.wraps(main)
         def run(argv=None):
@@ -122,7 +123,7 @@ def command(prog):
                 # Python's documented remedy: point stdout at devnull so that the flush at exit
                 # does not raise again.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                return 1
+                return CLOSED_PIPE
             except OSError as e:  # a path of the user's: too long, read-only, missing, a folder
                 where = f"{e.filename}: " if e.filename else ""
                 print(f"{prog}: error: {where}{e.strerror or e}", file=sys.stderr)

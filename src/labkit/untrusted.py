@@ -20,6 +20,10 @@ MAX_FILE_BYTES = 20 * 2**20
 MAX_UNPACKED_BYTES = 200 * 2**20  # all members together: a zip bomb unpacks far past this
 MAX_MEMBERS = 5000
 MAX_CELLS = 1_000_000
+MAX_INDEX_BYTES = 8 * 2**20  # [Content_Types].xml and each .rels part: read whole, so kept small
+# Relationship kinds whose target is no XML part (a picture, a printer's settings, an embedded file):
+# every other part a relationship names is parsed, whatever its name or content type says.
+BINARY_KINDS = {"image", "printersettings", "oleobject", "package", "audio", "video", "media", "thumbnail", "font"}
 ENCRYPTED_OR_OLD = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE file: a password-protected .xlsx, or an .xls
 # Active content, found by a part's content type or the relationship that names it, and by the
 # names Office gives it: a macro project renamed is still a macro project.
@@ -33,12 +37,14 @@ STRIPPED = {"image": "a linked picture", "hyperlink": "a hyperlink"}
 FORMULA_ELEMENTS = {"f", "formula", "formula1", "formula2", "definedName"}
 STRING = re.compile(r'"(?:[^"]|"")*"')
 INDIRECT = re.compile(r"\bINDIRECT\s*\(", re.IGNORECASE)
-LITERAL_INDIRECT = re.compile(r'\bINDIRECT\s*\(\s*"[^"\[]*"\s*[,)]', re.IGNORECASE)
+# A reference in one literal, within the book: no [book], no Calc-style 'file'#$Sheet.A1.
+LITERAL_INDIRECT = re.compile(r'\bINDIRECT\s*\(\s*"[^"\[#]*"\s*[,)]', re.IGNORECASE)
 # What may reach outside the workbook: another file (external references, [1]Sheet!A1), the web,
 # DDE (=cmd|'/c calc'!A1), add-in and user-defined functions.
 DANGEROUS = [
-    (re.compile(r"\[[^\]]*\]"), "an external workbook reference"),
-    (re.compile(r"\b(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|HYPERLINK|IMAGE|STOCKHISTORY)\s*\(",
+    # [1]Sheet1!A1, '[book.xlsx]Sheet 1'!A1, [1]!name; not a table's structured reference (Table1[Amount]).
+    (re.compile(r"\[[^\]]*\][^\[\]!(),;]*!"), "an external workbook reference"),
+    (re.compile(r"\b(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|HYPERLINK|IMAGE|STOCKHISTORY|DDE)\s*\(",
                 re.IGNORECASE), "the function {0}"),
     (re.compile(r"\b_xludf\.\w+", re.IGNORECASE), "the user-defined function {0}"),
     (re.compile(r"\|"), "a DDE link"),
@@ -70,7 +76,7 @@ def inspect(path):
         with zipfile.ZipFile(path) as archive:
             return _inspect_package(path, archive)
     except ooxml.PackageError as e:
-        raise UsageError(f"{path} is not a readable .xlsx workbook: {e}")
+        raise UsageError(f"{path} is not a readable .xlsx workbook: {shown(e)}")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as e:
         raise UsageError(f"{path} is not a readable .xlsx workbook ({e})")
 
@@ -79,6 +85,9 @@ def within_limits(path, archive, max_unpacked=MAX_UNPACKED_BYTES, max_members=MA
     """The zip's members, by name; UsageError where they are too many or unpack past max_unpacked
     bytes (as the zip states them: ooxml.read never reads a member past its stated size)."""
     members = {m.filename: m for m in archive.infolist()}
+    if len(members) < len(archive.infolist()):  # one name twice: counted once, and readers differ on which copy
+        twice = next(m.filename for m in archive.infolist() if archive.getinfo(m.filename) is not m)
+        raise UsageError(f"{path} holds two parts named {shown(twice)}: refused")
     if len(members) > max_members:
         raise UsageError(f"{path}: {len(members)} parts is over the limit of {max_members}")
     unpacked = sum(m.file_size for m in members.values())
@@ -92,24 +101,39 @@ def _inspect_package(path, archive):
     members = within_limits(path, archive)
     if "[Content_Types].xml" not in members or "xl/workbook.xml" not in members:
         raise UsageError(f"{path} is not an .xlsx workbook (no [Content_Types].xml or xl/workbook.xml)")
-    types = ooxml.content_types(ooxml.parse("[Content_Types].xml", ooxml.read(archive, members["[Content_Types].xml"])))
+    types = ooxml.content_types(ooxml.parse("[Content_Types].xml", _index(path, archive, members["[Content_Types].xml"])))
     for name in members:
         kind = ooxml.content_type(name, types).lower()
         if MACRO_NAMES.search(name) or any(word in kind for word in MACRO_WORDS):
-            raise UsageError(f"{path} holds macros ({name}): refused; save it as .xlsx without them")
+            raise UsageError(f"{path} holds macros ({shown(name)}): refused; save it as .xlsx without them")
         if "/externallinks/" in "/" + name.lower() or any(f"{word}+xml" in kind for word in LINK_WORDS):
-            raise UsageError(f"{path} {_link_words(kind, 'externallink')} ({name}): refused")
-    removed, dropped, cells = [], set(), 0
+            raise UsageError(f"{path} {_link_words(kind, 'externallink')} ({shown(name)}): refused")
+    removed, dropped, targets = [], set(), set()
+    for name in [name for name in members if name.endswith(".rels")]:
+        for link in ooxml.relationships(name, ooxml.parse(name, _index(path, archive, members[name]))):
+            _inspect_relationship(path, name, link, removed, dropped)
+            if not link.external and link.kind.lower() not in BINARY_KINDS:
+                targets.add(link.target.lower())
+    cells = 0
     for name, member in members.items():
-        if not (name.lower().endswith(ooxml.XML_EXTENSIONS) or ooxml.content_type(name, types).endswith("xml")):
-            continue
-        data = ooxml.read(archive, member)
-        if name.endswith(".rels"):
-            for link in ooxml.relationships(name, ooxml.parse(name, data)):
-                _inspect_relationship(path, name, link, removed, dropped)
-            continue
-        cells = _inspect_part(path, name, data, cells)
+        xml = name.lower().endswith(ooxml.XML_EXTENSIONS) or ooxml.content_type(name, types).endswith("xml")
+        if not name.endswith(".rels") and (xml or name.lower() in targets):
+            cells = _inspect_part(path, name, ooxml.read(archive, member), cells)
     return Inspection(path, tuple(removed), frozenset(dropped))
+
+
+def _index(path, archive, member):
+    """A part that is read whole ([Content_Types].xml, a .rels part), within its own limit."""
+    if member.file_size > MAX_INDEX_BYTES:
+        raise UsageError(f"{path}: {member.filename} is {member.file_size / 2**20:.0f} MB, over the limit of "
+                         f"{MAX_INDEX_BYTES // 2**20} MB: refused")
+    return ooxml.read(archive, member)
+
+
+def shown(text):
+    """A stranger's text as one line may show it: no line breaks or control characters, not too long."""
+    text = "".join(c if c.isprintable() else "?" for c in str(text))
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _link_words(kind, default):
@@ -119,23 +143,25 @@ def _link_words(kind, default):
 def _inspect_relationship(path, rels, link, removed, dropped):
     kind = link.kind.lower()
     if any(word in kind for word in MACRO_WORDS):
-        raise UsageError(f"{path} holds macros ({rels}: {link.kind} {link.target}): refused")
+        raise UsageError(f"{path} holds macros ({rels}: {shown(link.kind)} {shown(link.target)}): refused")
     if kind in LINK_WORDS:
-        raise UsageError(f"{path} {LINK_WORDS[kind]} ({rels}: {link.target}): refused")
+        raise UsageError(f"{path} {LINK_WORDS[kind]} ({rels}: {shown(link.target)}): refused")
     if link.external and kind in STRIPPED:
-        removed.append(f"{STRIPPED[kind]} to {link.target} ({rels}) is left out of the copy that is graded")
+        removed.append(f"{STRIPPED[kind]} to {shown(link.target)} ({rels}) is left out of the copy that is graded")
         dropped.add((rels, link.id))
     elif link.external:
-        raise UsageError(f"{path} links outside the workbook ({rels}: {link.kind} {link.target}): refused")
+        raise UsageError(f"{path} links outside the workbook ({rels}: {shown(link.kind)} {shown(link.target)}): refused")
     elif not link.target:
-        raise UsageError(f"{path} names a part outside the workbook ({rels}: {link.kind}): refused")
+        raise UsageError(f"{path} names a part outside the workbook ({rels}: {shown(link.kind)}): refused")
 
 
 def _inspect_part(path, name, data, cells):
     """The cells counted so far, this part's added; UsageError for a formula that reaches outside."""
     try:
+        # VML, Excel's legacy drawings, is often not well-formed (<br> left open): read as far as it goes.
         for _, element in etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
-                                          load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True):
+                                          load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
+                                          recover=name.lower().endswith(".vml")):
             tag = ooxml.local(element)
             if tag == "c":
                 cells += 1
@@ -146,6 +172,8 @@ def _inspect_part(path, name, data, cells):
             if element.getparent() is None and element.getroottree().docinfo.doctype:
                 raise ooxml.PackageError(f"{name} declares XML entities (a DTD)")
             element.clear(keep_tail=True)
+            while element.getprevious() is not None:  # what was read is let go: memory stays flat
+                del element.getparent()[0]
     except etree.XMLSyntaxError as e:
         raise ooxml.PackageError(f"{name} is not well-formed XML ({e})")
     return cells
@@ -154,31 +182,39 @@ def _inspect_part(path, name, data, cells):
 def _inspect_formula(path, part, element, formula):
     where = _where(part, element)
     if len(INDIRECT.findall(formula)) > len(LITERAL_INDIRECT.findall(formula)):
-        raise UsageError(f"{path}: {part}, {where} builds a reference from text (INDIRECT): refused")
+        raise UsageError(f"{path}: {shown(part)}, {where} builds a reference from text (INDIRECT): refused")
     text = STRING.sub(lambda m: m[0] if "://" in m[0] or "file:" in m[0].lower() else '""', formula)
     for pattern, what in DANGEROUS:
         match = pattern.search(text)
         if match:
-            raise UsageError(f"{path}: {part}, {where} uses {what.format(match[0].rstrip('( '))}: refused")
+            raise UsageError(f"{path}: {shown(part)}, {where} uses {what.format(shown(match[0].rstrip('( ')))}: refused")
 
 
 def _where(part, element):
     parent = element.getparent()
     if ooxml.local(element) == "definedName":
-        return f"the defined name {element.get('name', '?')}"
+        return f"the defined name {shown(element.get('name', '?'))}"
     if parent is not None and ooxml.local(parent) == "c" and parent.get("r"):
-        return f"cell {parent.get('r')}"
+        return f"cell {shown(parent.get('r'))}"
     owner = parent.getparent() if parent is not None else None
     if parent is not None and ooxml.local(parent) == "cfRule":
-        return f"a conditional format of {owner.get('sqref', '?') if owner is not None else '?'}"
+        return f"a conditional format of {shown(owner.get('sqref', '?')) if owner is not None else '?'}"
     if parent is not None and ooxml.local(parent) == "dataValidation":
-        return f"a data validation of {parent.get('sqref', '?')}"
+        return f"a data validation of {shown(parent.get('sqref', '?'))}"
     return f"a {ooxml.local(element)} element"
 
 
 def private_copy(inspection, destination):
     """The workbook, as LibreOffice may read it, written to destination: every part as it was but
-    the relationships the inspection drops."""
+    the relationships the inspection drops. UsageError where a part cannot be read (a picture the
+    inspection did not need to open, damaged)."""
+    try:
+        return _copy(inspection, destination)
+    except (ooxml.PackageError, zipfile.BadZipFile, OSError) as e:
+        raise UsageError(f"{inspection.path} is not a readable .xlsx workbook: {e}")
+
+
+def _copy(inspection, destination):
     with zipfile.ZipFile(inspection.path) as source, zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as copy:
         for member in source.infolist():
             data = ooxml.read(source, member)

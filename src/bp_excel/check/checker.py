@@ -95,6 +95,8 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
     (untrusted.private_copy): what the inspection removed is listed under "removed". One LibreOffice
     process recalculates them all; where it fails or runs out of time, each is tried on its own, so
     that a slow or broken file costs only its own report."""
+    if not engines.find_soffice():
+        raise UsageError(f"LibreOffice not found: {engines.INSTALL_HINT}")
     reports, accepted = [], []
     with tempfile.TemporaryDirectory(prefix="bp_excel_check_") as private:
         for path in paths:

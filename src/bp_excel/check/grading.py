@@ -61,7 +61,7 @@ class Grader:
     def __init__(self, table, rows, formulas):
         self.table, self.rows, self.formulas = table, rows, formulas
         numbers = _numbers(table, rows)
-        self.values = {**numbers, "b1": 0.0, "b2": 0.0}
+        self.values = {"b1": 0.0, "b2": 0.0, **numbers}
         length = table.last_row - table.first_row + 1
         for name, cell in table.constants.items():
             self.values[name] = np.full(length, float(value(rows, cell)))
