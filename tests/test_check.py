@@ -341,3 +341,21 @@ def test_fifty_workbooks_in_one_libreoffice_run_within_a_minute(tmp_path):
     elapsed = time.monotonic() - started
     assert [r["ok"] for r in reports] == [k % len(mistakes) == 0 for k in range(50)]
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_a_table_with_bias_columns_is_graded_with_its_biases(tmp_path, capsys, libreoffice):
+    """b1 and b2 as columns of their own (0.35 and 0.6, the classic example's): h1..o2 add them, and
+    check computes the equations with them, not with biases of 0."""
+    from openpyxl.utils import get_column_letter
+
+    wb = handmade.write(rows=5)
+    ws = wb.active
+    column = {ws.cell(2, c).value: get_column_letter(c) for c in range(1, ws.max_column + 1)}
+    b1, b2 = get_column_letter(ws.max_column + 1), get_column_letter(ws.max_column + 2)
+    ws[f"{b1}2"], ws[f"{b2}2"] = "b1", "b2"
+    for row in range(3, 8):
+        ws[f"{b1}{row}"], ws[f"{b2}{row}"] = 0.35, 0.6
+        for name, bias in (("h1", b1), ("h2", b1), ("o1", b2), ("o2", b2)):
+            ws[f"{column[name]}{row}"] = f"{ws[f'{column[name]}{row}'].value}+{bias}{row}"
+    path = handmade.save(wb, tmp_path / "biases.xlsx")
+    assert main(["check", str(path)]) == 0, capsys.readouterr().out

@@ -260,3 +260,11 @@ def test_an_unforeseen_error_or_ctrl_c_is_one_line_never_exit_1(capsys, monkeypa
     monkeypatch.setenv(TRACEBACK_VARIABLE, "1")
     with pytest.raises(KeyError):
         failing(KeyError("w9"))()
+
+
+def test_check_without_libreoffice_is_bad_usage_not_an_ungraded_class(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "w.xlsx"
+    assert main(["build", "--lr", "1", "--iterations", "2", "--out", str(path)]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert_one_line_error(*run(["check", str(path), str(path)], capsys), "LibreOffice not found", "apt-get install")
