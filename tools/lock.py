@@ -8,6 +8,7 @@ each Python and platform that the lock's header promises.
 """
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,8 @@ MANYLINUX_X86_64 = tuple(f"manylinux_2_{minor}_x86_64" for minor in range(28, 16
 PLATFORMS = {"linux-x86_64": MANYLINUX_X86_64, "macos-arm64": ("macosx_14_0_arm64",), "windows-x86_64": ("win_amd64",)}
 HEADER = f"""\
 # What make installs (pip install --constraint requirements.lock '.[EXTRA]'), resolved by pip from PyPI
-# alone for {LOCKED} on CPython 3.11, Linux x86-64; tests/test_lock.py checks that every make target
+# alone for {LOCKED} on CPython {sys.version_info.major}.{sys.version_info.minor}, {platform.system()} \
+{platform.machine()}; tests/test_lock.py checks that every make target
 # also resolves against it on CPython {', '.join(PYTHONS)} (manylinux_2_28 and older), and the core
 # dependencies on macOS arm64 and Windows x86-64. pyproject.toml keeps the ranges. Remake: make lock
 """

@@ -111,7 +111,14 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
         try:
             recalculated = engines.recalculate_many_with_libreoffice(copies, timeout) if copies else []
         except UsageError:
-            recalculated = [_recalculated_alone(copy, timeout) for copy in copies]
+            recalculated = [None] * len(copies)
+        # A file the class's process could not give values for is tried on its own: a slow or broken
+        # one costs its own report, and LibreOffice's words are about that file alone.
+        if len(copies) > 1:
+            recalculated = [rows if isinstance(rows, dict) else _recalculated_alone(copy, timeout)
+                            for copy, rows in zip(copies, recalculated)]
+        elif recalculated == [None]:
+            recalculated = [_recalculated_alone(copies[0], timeout)]
         for (path, copy, removed, index), rows in zip(accepted, recalculated):
             try:
                 if not isinstance(rows, dict):
