@@ -4,7 +4,7 @@ import json
 import zipfile
 
 import pytest
-from conftest import call_main
+from helpers import call_main
 
 from bp_excel.cli import main as bp_excel
 from mnist_keras import evaluate, results, train

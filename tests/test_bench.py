@@ -6,7 +6,7 @@ import importlib.util
 import json
 
 import pytest
-from conftest import require
+from helpers import require
 
 from mnist_keras.bench import cli, measure
 from mnist_keras.config import Hyperparameters

@@ -4,7 +4,7 @@ import time
 
 import openpyxl
 import pytest
-from conftest import call_main
+from helpers import call_main
 
 from bp_excel.cli import main
 from bp_excel.settings import MAX_ITERATIONS

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import audit, schema_errors
+from helpers import audit, schema_errors
 
 from mnist_keras import results
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import optuna
 import pytest
-from conftest import call_main
+from helpers import call_main
 from optuna.trial import TrialState
 
 from mnist_keras.sweep import cli as sweep

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import openpyxl
 import pytest
-from conftest import audit, call_main, require, schema_errors
+from helpers import audit, call_main, require, schema_errors
 
 from mnist_keras import backend, evaluate, train
 

@@ -6,7 +6,7 @@ import zipfile
 from xml.etree import ElementTree
 
 import pytest
-from conftest import audit, schema_errors
+from helpers import audit, schema_errors
 
 from bp_excel.cli import main
 from bp_excel.formulas.evaluator import FUNCTIONS
