@@ -110,15 +110,14 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
         copies = [copy for _, copy, _, _ in accepted]
         try:
             recalculated = engines.recalculate_many_with_libreoffice(copies, timeout) if copies else []
-        except UsageError:
-            recalculated = [None] * len(copies)
-        # A file the class's process could not give values for is tried on its own: a slow or broken
-        # one costs its own report, and LibreOffice's words are about that file alone.
+        except UsageError as e:
+            recalculated = [str(e).removeprefix("LibreOffice ")] * len(copies)
+        # With several files, one the class's process could not give values for is tried on its own:
+        # a slow or broken one costs its own report, and LibreOffice's words are about it alone. (A
+        # file alone already was: running it again would only double the wait.)
         if len(copies) > 1:
             recalculated = [rows if isinstance(rows, dict) else _recalculated_alone(copy, timeout)
                             for copy, rows in zip(copies, recalculated)]
-        elif recalculated == [None]:
-            recalculated = [_recalculated_alone(copies[0], timeout)]
         for (path, copy, removed, index), rows in zip(accepted, recalculated):
             try:
                 if not isinstance(rows, dict):
