@@ -6,10 +6,10 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 SRC = ROOT / "src"
 SUBPACKAGES = ["bp_excel.build", "bp_excel.verify", "bp_excel.check", "bp_excel.formulas", "mnist_keras.bench",
-               "mnist_keras.reports", "mnist_keras.sweep"]
+               "mnist_keras.reports", "mnist_keras.sweep", "mnist_keras.design"]
 # The modules drawn as each package's commands: they sit above its subpackages.
 COMMANDS = {"bp_excel.cli", "bp_excel.__main__", "mnist_keras.train", "mnist_keras.evaluate", "mnist_keras.results",
-            "mnist_keras.training_loop"}
+            "mnist_keras.training_loop", "mnist_keras.design.cli", "mnist_keras.design.__main__"}
 
 
 def part(module):

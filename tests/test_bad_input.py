@@ -65,7 +65,7 @@ GOOD_SUMMARY = {"seed": 1, "val_accuracy": [0.99, 0.995], "best_accuracy": 0.995
     (json.dumps(GOOD_SUMMARY).replace("0.995]", "NaN]"), "val_accuracy must be a list of accuracies"),
     (json.dumps(GOOD_SUMMARY).replace("0.995]", "Infinity]"), "val_accuracy must be a list of accuracies"),
     (json.dumps({**GOOD_SUMMARY, "final_accuracy": 1e308}), "final_accuracy must be an accuracy"),
-    (json.dumps({**GOOD_SUMMARY, "hyperparameters": {"model": "huge"}}), "hyperparameters must be settings"),
+    (json.dumps({**GOOD_SUMMARY, "hyperparameters": {"model": ["huge"]}}), "hyperparameters must be settings"),
     ("{\"seed\": 1", "cannot read"),
 ])
 def test_results_on_a_damaged_summary(tmp_path, capsys, text, fragment):

@@ -9,7 +9,7 @@ import pytest
 from helpers import require
 
 from mnist_keras.bench import cli, measure
-from mnist_keras.config import Hyperparameters
+from mnist_keras.config import Hyperparameters, recipe
 from mnist_keras.model import build_model, parameter_counts
 
 
@@ -26,18 +26,20 @@ def pytorch_twin(torch):
 
 @pytest.mark.bench
 def test_the_pytorch_twin_has_the_same_layers_and_parameters(torch, pytorch_twin):
-    twin = pytorch_twin.build("seed")
-    assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model("seed"))["trainable"] == 14_402
+    twin = pytorch_twin.build(recipe())
+    assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model(recipe()))["trainable"] == 14_402
     kinds = [type(layer).__name__ for layer in twin]
     assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == 7 and kinds.count("MaxPool2d") == 1
-    assert kinds[-1] == "Linear" and "Dropout2d" not in kinds  # the seed recipe's dropout is 0
-    with_dropout = [type(layer).__name__ for layer in pytorch_twin.build("seed", dropout=0.1)]
+    assert kinds[-1] == "Linear" and "Dropout2d" not in kinds  # the standard recipe's dropout is 0
+    with_dropout = [type(layer).__name__ for layer in pytorch_twin.build(recipe(dropout=0.1))]
     assert with_dropout.count("Dropout2d") == 7
-    closing_blocks = [type(layer).__name__ for layer in pytorch_twin.build("seed", 0.1, "element", "block")]
+    closing = recipe(dropout=0.1, dropout_kind="element", dropout_where="block")
+    closing_blocks = [type(layer).__name__ for layer in pytorch_twin.build(closing)]
     assert closing_blocks.count("Dropout") == 2 and closing_blocks[closing_blocks.index("MaxPool2d") - 1] == "Dropout"
     assert twin(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
     for name in ("compact", "tiny"):  # the compact model's separable convolutions too
-        assert pytorch_twin.trainable_parameters(pytorch_twin.build(name)) == parameter_counts(build_model(name))["trainable"]
+        twin = pytorch_twin.build(recipe(name))
+        assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model(recipe(name)))["trainable"]
 
 
 @pytest.mark.bench

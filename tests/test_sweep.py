@@ -14,6 +14,7 @@ import pytest
 from helpers import call_main
 from optuna.trial import TrialState
 
+from mnist_keras import train
 from mnist_keras.sweep import cli as sweep
 from mnist_keras.sweep import study as sweep_study
 
@@ -47,7 +48,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, fragment):
 def test_combinations_vary_the_seed_fastest():
     assert sweep.combinations([1, 2], [("lr", ["0.05", "0.1"])]) == [
         {"lr": "0.05", "seed": 1}, {"lr": "0.05", "seed": 2}, {"lr": "0.1", "seed": 1}, {"lr": "0.1", "seed": 2}]
-    assert sweep.parse_seeds("1-3,7") == [1, 2, 3, 7]
+    assert train.parse_seeds("1-3,7") == [1, 2, 3, 7]
     assert sweep_study.run_name({"lr": "0.05", "shift": "1", "seed": 3}) == "lr0.05-shift1-seed3"
 
 

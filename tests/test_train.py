@@ -172,9 +172,10 @@ def test_the_exported_savedmodel_predicts_the_same_digits(quick_run, mnist):
 
 
 def test_evaluate_reads_a_model_saved_before_the_scaling_moved_into_it(tmp_path, capsys, mnist):
+    from mnist_keras.config import recipe
     from mnist_keras.model import build_model
 
-    old = build_model()  # the fused BatchNorm subclass, normalized input: what runs saved before
+    old = build_model(recipe())  # the fused BatchNorm subclass, normalized input: what runs saved before
     old.compile(loss="categorical_crossentropy")
     old.save(tmp_path / "old.keras")
     code, out = run(evaluate, [str(tmp_path / "old.keras"), "--out", str(tmp_path / "eval")], capsys)

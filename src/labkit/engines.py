@@ -88,7 +88,7 @@ def value(rows, cell):
     return rows[row - 1][col - 1] if row <= len(rows) and col <= len(rows[row - 1]) else None
 
 
-def _values(path):
+def saved_values(path):
     with warnings.catch_warnings():
         # Gnumeric's files have no default cell style, which openpyxl reports on every load.
         warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)
@@ -172,12 +172,12 @@ def recalculate_many_with_libreoffice(paths, timeout):
         out_dir.mkdir()
         code, output = _convert(inputs, "xlsx", out_dir, timeout)
         said = f"could not read it (exit {code}: {output.splitlines()[-1] if output else 'no output'})"
-        return [_values(out_dir / p.name) if (out_dir / p.name).exists() else said for p in inputs]
+        return [saved_values(out_dir / p.name) if (out_dir / p.name).exists() else said for p in inputs]
 
 
 def recalculate_libreoffice(path, timeout):
     with tempfile.TemporaryDirectory(prefix="bp_excel_out_") as out_dir:
-        return _values(convert_with_libreoffice(path, "xlsx", out_dir, timeout))
+        return saved_values(convert_with_libreoffice(path, "xlsx", out_dir, timeout))
 
 
 def recalculate_gnumeric(path, timeout):
@@ -192,7 +192,7 @@ def recalculate_gnumeric(path, timeout):
                                          str(path), str(converted)], timeout, env)
         if not converted.exists():
             raise UsageError(f"Gnumeric could not recalculate {path} (exit {code}): {output or 'no output'}")
-        return _values(converted)
+        return saved_values(converted)
 
 
 def _excel_session(path, started):

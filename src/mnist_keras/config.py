@@ -8,7 +8,9 @@ EVALUATION_BATCH = 1000  # images per step of validation and prediction (memory 
 
 @dataclass(frozen=True)
 class Hyperparameters:
-    model: str = "seed"
+    model: str = "standard"  # a built-in design (architecture.py), or the name of a design workbook's
+    # The design's rows (architecture.Layer), where it came from a workbook; () for a built-in model.
+    layers: tuple = ()
     epochs: int = 20
     batch_size: int = 256  # images per step
     optimizer: str = "sgd"  # "sgd": SGD with Nesterov momentum; or "adamw"
@@ -27,7 +29,7 @@ class Hyperparameters:
     dropout_kind: str = "spatial"  # "spatial": whole feature maps; "element": single activations
     dropout_where: str = "convolution"  # after every "convolution", or closing every "block"
     rotation_degrees: float = 0.0  # random rotation of training images, +-
-    # The seed model fits its training images to 99.8% at +-1 px; +-2 px held on the hardest seeds
+    # The standard model fits its training images to 99.8% at +-1 px; +-2 px held on the hardest seeds
     # found (docs/recipe-search.md, 2026-12-02).
     shift_pixels: float = 2.0  # random translation of training images, +-
     zoom: float = 0.0  # random zoom of training images, +- this fraction of their size
@@ -38,20 +40,25 @@ class Hyperparameters:
     seed: int = 1
 
 
-# The compact and tiny models' changes to the seed model's recipe: batch 128 (at 256, 15 epochs are
+# The compact and tiny models' changes to the standard model's recipe: batch 128 (at 256, 15 epochs are
 # too few steps for the compact model), a closing window of 3 of their 15 epochs, and the +-1 px
 # shift (they fit their training images less closely, and +-2 px cost the compact model accuracy).
 SMALL_MODELS = {"epochs": 15, "batch_size": 128, "warmup_epochs": 3.0, "closing_epochs": 3, "shift_pixels": 1.0}
 
-# What each model changes in the defaults above (the seed model's recipe): its own recipe. The tiny
+# What each model changes in the defaults above (the standard model's recipe): its own recipe. The tiny
 # model keeps 0.1: 0.2 was no better on its hardest seed.
 MODEL_RECIPES = {
-    "seed": {},
+    "standard": {},
     "compact": SMALL_MODELS,
     "tiny": {**SMALL_MODELS, "learning_rate": 0.1},
 }
 
 
-def recipe(model="seed", **changes):
-    """The model's default hyperparameters, with the given changes."""
-    return replace(Hyperparameters(), model=model, **{**MODEL_RECIPES[model], **changes})
+# What the standard model was called in summaries written before it had its name.
+FORMER_NAMES = {"seed": "standard"}
+
+
+def recipe(model="standard", **changes):
+    """The model's default hyperparameters, with the given changes (a design of one's own: the
+    standard model's recipe)."""
+    return replace(Hyperparameters(), model=model, **{**MODEL_RECIPES.get(model, {}), **changes})

@@ -13,7 +13,7 @@ MAX_MODEL_UNPACKED_BYTES = 64 * 2**20
 
 def parse_args(argv):
     p = Parser(prog="python -m mnist_keras.evaluate", description=__doc__.split(": ", 1)[1])
-    p.add_argument("model", type=Path, help="a .keras file, e.g. runs/seed-seed1/best.keras")
+    p.add_argument("model", type=Path, help="a .keras file, e.g. runs/standard-seed1/best.keras")
     p.add_argument("--data", type=Path, help="an .npz with MNIST (default: the data chain, as in training)")
     p.add_argument("--out", type=Path, help="folder for confusion.png and misclassified.png (default: the model's)")
     return p.parse_args(argv)

@@ -13,13 +13,13 @@ import keras
 
 from labkit.files import write_atomically
 from mnist_keras.config import EVALUATION_BATCH
-from mnist_keras.model import INPUT_SHAPE, build_model, dropout_of
+from mnist_keras.model import INPUT_SHAPE, build_model
 from mnist_keras.pipeline import PIXEL_MEAN, PIXEL_STD, normalize
 
 
 def portable_model(trained, hp):
     """A standard-Keras copy of a trained model (built by build_model from hp) that takes raw pixels."""
-    core = build_model(hp.model, **dropout_of(hp), fused_batchnorm=False)
+    core = build_model(hp, fused_batchnorm=False)
     core.set_weights(trained.get_weights())
     pixels = keras.Input(INPUT_SHAPE[:2], name="pixels")
     channel = keras.layers.Reshape(INPUT_SHAPE, name="add_channel_axis")(pixels)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from labkit.cli import Parser, UsageError, command, output_file, positive
 from labkit.files import save_figure
-from mnist_keras.config import MODEL_RECIPES, TARGET_ACCURACY
+from mnist_keras.config import FORMER_NAMES, TARGET_ACCURACY
 from mnist_keras.reports.run_summary import closing_epochs, first_at_target
 
 
@@ -39,8 +39,8 @@ FIELDS = {
     "commit": (lambda x: isinstance(x, str), "text"),
     "date": (lambda x: isinstance(x, str), "text"),
     # Optional: summaries from before it was recorded have none.
-    "hyperparameters": (lambda x: x is None or isinstance(x, dict) and x.get("model", "seed") in MODEL_RECIPES,
-                        f"settings of one of the models {', '.join(MODEL_RECIPES)}"),
+    "hyperparameters": (lambda x: x is None or isinstance(x, dict) and isinstance(x.get("model", ""), str),
+                        "settings, the model's name among them"),
 }
 
 
@@ -57,6 +57,9 @@ def load(run_dirs):
         for field, (valid, what) in FIELDS.items():
             if not valid(summary.get(field)):
                 raise UsageError(f"{path}: {field} must be {what}, found {summary.get(field)!r}")
+        settings = summary.get("hyperparameters")
+        if settings and settings.get("model") in FORMER_NAMES:
+            settings["model"] = FORMER_NAMES[settings["model"]]
         summaries.append(summary)
     return summaries
 
@@ -129,8 +132,9 @@ def by_setting(summaries):
     are left out of the comparison."""
     recorded = set.intersection(*(set(s.get("hyperparameters", {})) for s in summaries)) - {"seed"}
 
-    def setting(s):
-        return tuple(sorted((k, s["hyperparameters"][k]) for k in recorded))
+    def setting(s):  # a design's layers, a list: compared as its text
+        return tuple(sorted((k, json.dumps(s["hyperparameters"][k]) if k == "layers" else s["hyperparameters"][k])
+                            for k in recorded))
     groups = {}
     for s in summaries:
         groups.setdefault(setting(s), []).append(s)
@@ -180,9 +184,9 @@ def plot_spread(summaries, path, last=None):
 @command("mnist_keras.results")
 def main(argv=None):
     parser = Parser(prog="python -m mnist_keras.results", description=__doc__.split(": ", 1)[1])
-    parser.add_argument("runs", nargs="+", help="run folders, e.g. runs/seed-seed1")
+    parser.add_argument("runs", nargs="+", help="run folders, e.g. runs/standard-seed1")
     parser.add_argument("--last", type=positive(int),
-                        help="the closing epochs to judge runs on (default: each run's recipe's: 5 for the seed "
+                        help="the closing epochs to judge runs on (default: each run's recipe's: 5 for the standard "
                              "model, 3 for compact and tiny)")
     parser.add_argument("--by-setting", action="store_true",
                         help="one row per setting (every hyperparameter but the seed), over its seeds")

@@ -5,7 +5,7 @@ import json
 
 from labkit.cli import UsageError
 from labkit.files import write_json
-from mnist_keras.model import MODELS
+from mnist_keras.architecture import layers_of
 
 SETTINGS = "settings.json"
 HISTORY = "history.csv"  # Keras's CSVLogger: the metrics of each epoch
@@ -17,7 +17,7 @@ def prepare(run_dir, hp, train_images, data_path):
     killed run already finished, so that its best model is only replaced by a better one
     (None for a fresh run)."""
     # The layer list too: a killed run of an older version's architecture cannot go on in this one.
-    settings = json.loads(json.dumps({**dataclasses.asdict(hp), "layers": MODELS[hp.model],
+    settings = json.loads(json.dumps({**dataclasses.asdict(hp), "layers": layers_of(hp),
                                       "train_images": train_images,
                                       "data": str(data_path) if data_path else None}))
     run_dir.mkdir(parents=True, exist_ok=True)

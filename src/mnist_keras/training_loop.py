@@ -10,14 +10,15 @@ import numpy as np
 from labkit import provenance
 from labkit.files import write_json
 from mnist_keras import backend, data, device, optimizers, pipeline, portable, runs
-from mnist_keras.model import build_model, dropout_of, parameter_counts
+from mnist_keras.architecture import layers_of
+from mnist_keras.model import build_model, parameter_counts
 from mnist_keras.reports import plots, run_summary, workbooks
 
 PACKAGES = ("tensorflow", "keras", "numpy")  # whose versions a run's summary records
 
 
 def compiled_model(hp, steps_per_epoch, jit_compile, fused_batchnorm=True):
-    model = build_model(hp.model, **dropout_of(hp), fused_batchnorm=fused_batchnorm)
+    model = build_model(hp, fused_batchnorm=fused_batchnorm)
     model.compile(optimizer=optimizers.optimizer(hp, steps_per_epoch),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=hp.label_smoothing),
                   metrics=["accuracy"], jit_compile=jit_compile)
@@ -115,5 +116,5 @@ def finish(run_dir, hp, epochs, counts, made, wall_s, x_test, y_test):
     summary["best_model_test_accuracy"] = float((predictions == y_test).mean())
     write_json(run_dir / "summary.json", summary)
     plots.plot_curves(epochs, run_dir / "curves.png")
-    workbooks.write_report(run_dir / "report.xlsx", summary, epochs)
+    workbooks.write_report(run_dir / "report.xlsx", summary, epochs, layers_of(hp))
     return summary

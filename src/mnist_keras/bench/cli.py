@@ -1,4 +1,4 @@
-"""python -m mnist_keras.bench: steady-state training speed of the seed model under each candidate
+"""python -m mnist_keras.bench: steady-state training speed of the standard model under each candidate
 configuration, and of the same model in plain PyTorch, interleaved in one run.
 
 Each configuration runs in a fresh process (a Keras backend is fixed at import) that trains on

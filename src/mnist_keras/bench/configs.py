@@ -1,4 +1,4 @@
-"""The benchmark's configurations: each a way to train the seed model (a Keras backend and its
+"""The benchmark's configurations: each a way to train the standard model (a Keras backend and its
 settings, or the plain PyTorch twin), and the compiled Keras model and batches of one."""
 import dataclasses
 

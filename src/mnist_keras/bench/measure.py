@@ -61,10 +61,11 @@ def epoch_flops():
     times 3 for training (the backward pass costs about twice the forward), per 60,000 images."""
     import keras
 
+    from mnist_keras.config import Hyperparameters
     from mnist_keras.model import build_model
 
     macs = 0
-    for layer in build_model().layers:
+    for layer in build_model(Hyperparameters()).layers:
         if isinstance(layer, keras.layers.Conv2D):
             _, height, width, filters = layer.output.shape
             macs += height * width * filters * int(layer.kernel.shape[0] * layer.kernel.shape[1] * layer.kernel.shape[2])

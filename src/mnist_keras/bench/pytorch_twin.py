@@ -1,6 +1,6 @@
 """The same CNN and training recipe in plain PyTorch (eager), for the speed benchmark only.
 
-Built from the same layer list as the Keras model (model.MODELS), so that both have the same
+Built from the same rows of layers as the Keras model (architecture.py), so that both have the same
 layers and parameter count; trained the way the Keras trainer trains: SGD with Nesterov
 momentum and weight decay, dropout, random rotation and translation of every batch, and an
 exponential moving average of the weights.
@@ -11,32 +11,42 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from mnist_keras.config import Hyperparameters
-from mnist_keras.model import CLASSES, MODELS, convolution, dropout_of, with_dropout
+from mnist_keras import architecture
 
-DROPOUT_KINDS = {"element": nn.Dropout, "spatial": nn.Dropout2d}
+DROPOUTS = {architecture.DROPOUT: nn.Dropout, architecture.SPATIAL_DROPOUT: nn.Dropout2d}
 
 
-def build(name="seed", dropout=Hyperparameters.dropout, dropout_kind=Hyperparameters.dropout_kind,
-          dropout_where=Hyperparameters.dropout_where):
-    layers, channels = [], 1
-    for spec in with_dropout(MODELS[name], dropout, dropout_where):
-        if spec == "pool":
-            layers.append(nn.MaxPool2d(2))
-            continue
-        if spec == "dropout":
-            layers.append(DROPOUT_KINDS[dropout_kind](dropout))
-            continue
-        conv = convolution(spec)
-        if conv.separable:  # Keras's SeparableConv2D: a filter per channel, then 1x1 across channels
-            layers += [nn.Conv2d(channels, channels, conv.kernel, groups=channels, bias=False),
-                       nn.Conv2d(channels, conv.filters, 1, bias=conv.bias)]
-        else:
-            layers.append(nn.Conv2d(channels, conv.filters, conv.kernel, bias=conv.bias))
-        layers += [nn.BatchNorm2d(conv.filters), nn.ReLU()]
-        channels = conv.filters
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, CLASSES)]
-    return nn.Sequential(*layers)
+def _row(layer, channels, size):
+    """The PyTorch modules of one design row, and the channels and size of its output."""
+    padding = layer.padding
+    if layer.kind == architecture.CONVOLUTION:
+        return ([nn.Conv2d(channels, layer.filters, layer.kernel, layer.stride, padding, bias=bool(layer.bias))],
+                layer.filters, (size + 2 * padding - layer.kernel) // layer.stride + 1)
+    if layer.kind == architecture.SEPARABLE:  # Keras's SeparableConv2D: a filter per channel, then 1x1 across
+        return ([nn.Conv2d(channels, channels, layer.kernel, layer.stride, padding, groups=channels, bias=False),
+                 nn.Conv2d(channels, layer.filters, 1, bias=bool(layer.bias))],
+                layer.filters, (size + 2 * padding - layer.kernel) // layer.stride + 1)
+    if layer.kind == architecture.POOLING:
+        return ([*([nn.ZeroPad2d(padding)] if padding else []), nn.MaxPool2d(layer.kernel, layer.stride)], channels,
+                (size + 2 * padding - layer.kernel) // layer.stride + 1)
+    if layer.kind in DROPOUTS:
+        return [DROPOUTS[layer.kind](layer.rate)], channels, size
+    if layer.kind == architecture.DENSE:
+        return [nn.Linear(channels, layer.filters, bias=bool(layer.bias))], layer.filters, size
+    if layer.kind == architecture.FLATTEN:
+        return [nn.Flatten()], channels * size * size, 1
+    return {architecture.BATCHNORM: ([nn.BatchNorm2d(channels)], channels, size),
+            architecture.RELU: ([nn.ReLU()], channels, size),
+            architecture.GLOBAL_POOLING: ([nn.AdaptiveAvgPool2d(1), nn.Flatten()], channels, 1)}[layer.kind]
+
+
+def build(hp):
+    """The PyTorch twin of the model a recipe trains (model.build_model)."""
+    modules, channels, size = [], architecture.INPUT_CHANNELS, architecture.INPUT_SIZE
+    for layer in architecture.layers_of(hp):
+        new, channels, size = _row(layer, channels, size)
+        modules += new
+    return nn.Sequential(*modules)
 
 
 def trainable_parameters(model):
@@ -64,7 +74,7 @@ class Trainer:
     def __init__(self, hp, channels_last=False, compiled=False):
         self.hp = hp
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.model = build(hp.model, **dropout_of(hp)).to(memory_format=self.memory_format)
+        self.model = build(hp).to(memory_format=self.memory_format)
         self.forward = torch.compile(self.model) if compiled else self.model
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=hp.learning_rate, momentum=hp.momentum,
                                          nesterov=True, weight_decay=hp.weight_decay)

@@ -40,7 +40,7 @@ def closing_epochs(s, last=None):
     summary from before the recipe held it, its model's recipe today)."""
     if last:
         return last
-    return s.get("closing_epochs") or recipe(s.get("hyperparameters", {}).get("model", "seed")).closing_epochs
+    return s.get("closing_epochs") or recipe(s.get("hyperparameters", {}).get("model", "standard")).closing_epochs
 
 
 def first_at_target(s):

@@ -1,103 +1,20 @@
 """Runs as live Excel workbooks: a run's report.xlsx (its settings, its epochs with charts, and its
-model layer by layer, parameters and receptive field as formulas), and a set of runs side by side
+model layer by layer as a design workbook lays it out: parameters and receptive field as formulas), and a set of runs side by side
 (`python -m mnist_keras.results --xlsx`)."""
 from openpyxl import Workbook
 from openpyxl.chart import Reference
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from labkit.files import write_atomically
 from labkit.sheets import line, line_series, print_one_page_wide, scatter_chart
+from mnist_keras.architecture import fingerprint
 from mnist_keras.config import TARGET_ACCURACY
-from mnist_keras.model import INPUT_SHAPE, MODELS, convolution
+from mnist_keras.design.sheet import INPUT_FILL, write_design_sheet
 from mnist_keras.reports.run_summary import closing_epochs
 
 BOLD = Font(bold=True)
 RIGHT = Alignment(horizontal="right")  # headers over numbers
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells a learner may change
-# The Model sheet's columns, in order: what each row of a layer holds.
-MODEL_COLUMNS = ["layer", "kind", "kernel k", "stride s", "channels in", "channels out", "bias",
-                 "output size", "parameters", "receptive field r", "jump j"]
-COL = {name: get_column_letter(i) for i, name in enumerate(MODEL_COLUMNS, start=1)}
-MODEL_HEADER_ROW = 3
-# Each kind's parameters, as a formula of its row's cells ({k}: kernel, {i}/{o}: channels in/out, {b}: bias).
-PARAMETERS = {
-    "convolution": "={k}*{k}*{i}*{o}+{b}*{o}",  # a k x k filter per input and output channel, a bias per output
-    "separable convolution": "={k}*{k}*{i}+{i}*{o}+{b}*{o}",  # a k x k filter per channel, then 1 x 1 across
-    "batch normalization": "=2*{o}",  # gamma and beta per channel (the moving statistics are not trained)
-    "dense": "={i}*{o}+{b}*{o}",
-}
-
-
-def layers(name):
-    """The model's layers as the Keras model has them: (kind, kernel, stride, channels out, bias);
-    channels out None where a layer keeps its input's."""
-    out = []
-    for spec in MODELS[name]:
-        if spec == "pool":
-            out.append(("max pooling", 2, 2, None, 0))
-            continue
-        conv = convolution(spec)
-        out += [("separable convolution" if conv.separable else "convolution", conv.kernel, 1, conv.filters,
-                 int(conv.bias)),
-                ("batch normalization", 1, 1, None, 0), ("ReLU", 1, 1, None, 0)]
-    return out + [("global average pooling", None, 1, None, 0), ("dense", 1, 1, 10, 1), ("softmax", 1, 1, None, 0)]
-
-
-def _model_row(ws, row, number, layer):
-    kind, kernel, stride, channels, bias = layer
-    c = {name: f"{COL[name]}{row}" for name in MODEL_COLUMNS}
-    above = {name: f"{COL[name]}{row - 1}" for name in MODEL_COLUMNS}
-    ws[c["layer"]], ws[c["kind"]] = number, kind
-    # Global average pooling's window is the whole map it pools.
-    ws[c["kernel k"]] = kernel if kernel is not None else f"={above['output size']}"
-    ws[c["stride s"]], ws[c["bias"]] = stride, bias
-    ws[c["channels in"]] = f"={above['channels out']}"
-    ws[c["channels out"]] = channels if channels is not None else f"={c['channels in']}"
-    if channels is not None and kind != "dense":
-        ws[c["channels out"]].fill = INPUT_FILL
-    ws[c["output size"]] = f"=INT(({above['output size']}-{c['kernel k']})/{c['stride s']})+1"
-    parameters = PARAMETERS.get(kind)
-    ws[c["parameters"]] = parameters.format(k=c["kernel k"], i=c["channels in"], o=c["channels out"],
-                                            b=c["bias"]) if parameters else 0
-    # r_out = r_in + (k - 1) * j_in; j_out = j_in * s: how many input pixels one output sees, and
-    # how far apart, in input pixels, neighbouring outputs are.
-    ws[c["receptive field r"]] = f"={above['receptive field r']}+({c['kernel k']}-1)*{above['jump j']}"
-    ws[c["jump j"]] = f"={above['jump j']}*{c['stride s']}"
-
-
-def write_model_sheet(ws, name, trainable):
-    """The model layer by layer; trainable: the Keras model's own count, beside the formulas' sum.
-    Returns the cell of the sum."""
-    ws["A1"] = f"The {name} model, layer by layer: change a shaded channel count and the parameters follow"
-    ws["A1"].font = BOLD
-    for col, header in enumerate(MODEL_COLUMNS, start=1):
-        cell = ws.cell(MODEL_HEADER_ROW, col, header)
-        cell.font = BOLD
-        if col > 2:
-            cell.alignment = RIGHT
-    first = MODEL_HEADER_ROW + 1
-    size, _, channels = INPUT_SHAPE
-    for header, value in {"layer": 0, "kind": "input image", "channels out": channels, "output size": size,
-                          "parameters": 0, "receptive field r": 1, "jump j": 1}.items():
-        ws[f"{COL[header]}{first}"] = value
-    model = layers(name)
-    for number, layer in enumerate(model, start=1):
-        _model_row(ws, first + number, number, layer)
-    last = first + len(model)
-    total = f"{COL['parameters']}{last + 2}"
-    ws[f"{COL['kind']}{last + 2}"] = "trainable parameters"
-    ws[total] = f"=SUM({COL['parameters']}{first}:{COL['parameters']}{last})"
-    ws[f"{COL['kind']}{last + 3}"] = "the Keras model's own count"
-    ws[f"{COL['parameters']}{last + 3}"] = trainable
-    for cell in (f"{COL['kind']}{last + 2}", total):
-        ws[cell].font = BOLD
-    for row in range(first, last + 4):
-        ws[f"{COL['parameters']}{row}"].number_format = "#,##0"
-    ws.column_dimensions["B"].width = 24
-    for name in MODEL_COLUMNS[2:]:
-        ws.column_dimensions[COL[name]].width = 16
-    return total
 
 
 EPOCH_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "target"]
@@ -161,11 +78,12 @@ def write_epochs_sheet(ws, epochs, closing_epochs):
     return cells
 
 
-def write_run_sheet(ws, summary, parameter_sum):
+def write_run_sheet(ws, summary, parameter_sum, layers):
     """What the run was: its provenance, every setting, and its parameter counts."""
     rows = [("date", summary["date"]), ("commit", summary["commit"]), ("device", summary["device"]),
             *((f"version of {package}", version) for package, version in summary["versions"].items()),
-            *summary["hyperparameters"].items(),
+            *((key, value) for key, value in summary["hyperparameters"].items() if key != "layers"),
+            ("design: a fingerprint of the Model sheet's rows", fingerprint(layers)),
             ("trainable parameters (the Keras model)", summary["trainable_params"]),
             ("trainable parameters (the Model sheet's formulas)", f"=Model!{parameter_sum}"),
             ("non-trainable parameters (BatchNorm's moving statistics)", summary["non_trainable_params"]),
@@ -178,14 +96,16 @@ def write_run_sheet(ws, summary, parameter_sum):
     ws.column_dimensions["B"].width = 48
 
 
-def write_report(path, summary, epochs):
-    """report.xlsx of one run: Run, Epochs and Model sheets, written atomically."""
+def write_report(path, summary, epochs, layers):
+    """report.xlsx of one run: Run, Epochs and Model sheets, written atomically. layers: the design
+    the run trained, which the Model sheet lays out as a design workbook's Design sheet does."""
     wb = Workbook()
     run, epochs_sheet, model = wb.active, wb.create_sheet("Epochs"), wb.create_sheet("Model")
     run.title = "Run"
-    parameter_sum = write_model_sheet(model, summary["hyperparameters"]["model"], summary["trainable_params"])
+    title = f"The {summary['hyperparameters']['model']} model, layer by layer: change a shaded cell and the rest follows"
+    parameter_sum = write_design_sheet(model, layers, title)["total"]
     write_epochs_sheet(epochs_sheet, epochs, closing_epochs(summary))
-    write_run_sheet(run, summary, parameter_sum)
+    write_run_sheet(run, summary, parameter_sum, layers)
     for ws in wb.worksheets:
         print_one_page_wide(ws)
     wb.calculation.fullCalcOnLoad = True  # no cached values: a spreadsheet computes them on opening

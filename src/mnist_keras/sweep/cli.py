@@ -1,7 +1,7 @@
 """python -m mnist_keras.sweep: train every combination of seeds and settings, on Optuna.
 
 Each trial is a full run of `python -m mnist_keras.train` (in the worker's process) that writes
-its usual run folder under OUT/STUDY/. The study lives in an Optuna RDB storage (SQLite in the
+its usual run folder under OUT/STUDY/ (and, with --design D.xlsx, its row in D.xlsx's Runs sheet). The study lives in an Optuna RDB storage (SQLite in the
 study's folder by default; any SQLAlchemy URL, e.g. PostgreSQL, for workers on several machines).
 Every combination is queued once when the study is created; workers take them one at a time.
 A worker that dies stops sending its heartbeat: after the grace period Optuna fails its trial
@@ -29,20 +29,6 @@ def _trainer_options():
             if action.option_strings and action.dest not in SWEEP_ONLY | {"help"}}
 
 
-def parse_seeds(text):
-    """'1-5' or '1,2,7' -> [1, 2, 3, 4, 5] or [1, 2, 7]."""
-    seeds = []
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        try:
-            seeds += list(range(int(low), int(high or low) + 1))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"seeds are whole numbers like 1-5 or 1,2,7, got {text!r}")
-    if not seeds:
-        raise argparse.ArgumentTypeError(f"{text!r} names no seed")
-    return seeds
-
-
 def parse_setting(text):
     """'lr=0.05,0.1' -> ('lr', ['0.05', '0.1']), checked against the trainer's own options."""
     key, _, values = text.partition("=")
@@ -58,11 +44,9 @@ def parse_setting(text):
                                          f"instead of sweeping it")
     for value in values:  # the trainer's own types and choices, so that a bad value fails now, not mid-sweep
         try:
-            parsed = action.type(value) if action.type else value
+            train.check_value(action, value)
         except (ValueError, argparse.ArgumentTypeError) as e:
             raise argparse.ArgumentTypeError(f"setting {key}: {value!r} is not valid ({e})")
-        if action.choices and parsed not in action.choices:
-            raise argparse.ArgumentTypeError(f"setting {key}: {value!r} is not one of {list(action.choices)}")
     return key, values
 
 
@@ -70,7 +54,8 @@ def parse_args(argv):
     # No abbreviations: the trainer options pass through, and "--seed" must not mean "--seeds".
     p = Parser(prog="python -m mnist_keras.sweep", description=__doc__.split(": ", 1)[1].split("\n\n")[0],
                allow_abbrev=False)
-    p.add_argument("--seeds", type=parse_seeds, default=[1], metavar="RANGE", help="e.g. 1-5 or 1,2,7 (default: 1)")
+    p.add_argument("--seeds", type=train.parse_seeds, metavar="RANGE",
+                   help="e.g. 1-5 or 1,2,7 (default: a --design workbook's Recipe seeds, else 1)")
     p.add_argument("--set", type=parse_setting, action="append", default=[], metavar="KEY=A,B",
                    help="a trainer setting and its values, e.g. lr=0.05,0.1 (repeatable; keys are the "
                         "trainer's flags without dashes)")
@@ -84,6 +69,17 @@ def parse_args(argv):
                         f"{DEFAULT_HEARTBEAT_S})")
     args, fixed = p.parse_known_args(argv)
     return args, fixed
+
+
+def design_seeds(path):
+    """The seeds a design workbook's Recipe sheet names (its bad cells named as the trainer names them)."""
+    from mnist_keras.design.workbook import read_design
+
+    cell, text = read_design(path).seeds
+    try:
+        return train.parse_seeds(text)
+    except argparse.ArgumentTypeError as e:
+        raise UsageError(f"{cell}: {e}")
 
 
 def combinations(seeds, settings):
@@ -100,7 +96,9 @@ def main(argv=None):
            if option.startswith("--") and option[2:].split("=")[0].replace("-", "_") in SWEEP_ONLY]
     if bad:
         raise UsageError(f"{bad[0]} is the sweep's to set (use --seeds, --out and --study)")
-    train.parse_args(fixed)  # the fixed trainer options: a bad one is reported now, by the trainer's parser
+    trainer = train.parse_args(fixed)  # the fixed trainer options: a bad one is reported now, by the trainer's parser
+    if args.seeds is None:
+        args.seeds = design_seeds(trainer.design) if trainer.design else [1]
     study_dir = args.out / args.study
     study_dir.mkdir(parents=True, exist_ok=True)
     url = args.storage or default_storage(args.out, args.study)
