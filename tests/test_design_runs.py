@@ -87,6 +87,9 @@ def test_an_open_workbook_or_a_chart_of_the_learners_gets_a_copy_beside_it(tmp_p
 def test_training_a_built_in_design_is_training_the_built_in_model(tmp_path, capsys, mnist, libreoffice, name):
     path = tmp_path / f"{name}.xlsx"
     assert cli.main([str(path), "--from", name]) == 0
+    book = openpyxl.load_workbook(path)
+    book["Recipe"]["F4"] = "my note: try 15 epochs next"  # the learner's, before the run
+    book.save(path)
     for argv, folder in [(["--model", name], "model"), (["--design", str(path)], "design")]:
         code, out = call_main(train.main, [*argv, *SHORT, "--out", str(tmp_path), "--name", folder], capsys)
         assert code == 0, out.err
@@ -94,9 +97,16 @@ def test_training_a_built_in_design_is_training_the_built_in_model(tmp_path, cap
     assert "the run's row is in" in out.out
     settings = [json.loads((tmp_path / folder / "settings.json").read_text()) for folder in ("model", "design")]
     assert settings[0]["layers"] == settings[1]["layers"]
-    runs = openpyxl.load_workbook(path)["Runs"]
+    book = openpyxl.load_workbook(path)
+    runs = book["Runs"]
     assert runs[f"B{runs_sheet.HEADER_ROW + 1}"].value == 1  # the Recipe sheet's first seed
     assert runs[f"A{runs_sheet.HEADER_ROW + 2}"].value is None
+    assert book["Recipe"]["F4"].value == "my note: try 15 epochs next"
+    assert not schema_errors(audit(path))
+    final = json.loads((tmp_path / "design" / "summary.json").read_text())["final_accuracy"]
+    recalculated = engines.recalculate_libreoffice(path, 120)
+    assert engines.value(recalculated["Runs"], f"{runs_sheet.COL['final']}{runs_sheet.HEADER_ROW + 1}") == pytest.approx(
+        final, rel=1e-14)  # LibreOffice keeps 15 digits
 
 
 def test_a_sweep_of_a_design_adds_a_row_per_recipe_seed(tmp_path, capsys, mnist, libreoffice):
