@@ -6,6 +6,8 @@ import platform
 import sys
 import tempfile
 
+from labkit import provenance
+
 # TensorFlow's start-up lines that tell a user nothing they can act on (a CUDA build looking for a
 # GPU on a CPU machine, its logging set-up, its build notes); every other line passes.
 START_UP_NOISE = (
@@ -48,12 +50,8 @@ def load_tensorflow():
 
 def cpu_isa():
     """The widest vector instructions of this CPU that oneDNN uses, and ONEDNN_MAX_CPU_ISA's cap."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        flags = []
-    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else platform.machine()
+    extensions = provenance.cpu()["extensions"]
+    isa = "AVX-512" if "AVX-512" in extensions else "AVX2" if "AVX2" in extensions else platform.machine()
     cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
     return f"{isa}, oneDNN capped at {cap}" if cap else isa
 

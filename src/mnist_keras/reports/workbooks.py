@@ -80,7 +80,9 @@ def write_epochs_sheet(ws, epochs, closing_epochs):
 
 def write_run_sheet(ws, summary, parameter_sum, layers):
     """What the run was: its provenance, every setting, and its parameter counts."""
+    cpu = summary["cpu"]
     rows = [("date", summary["date"]), ("commit", summary["commit"]), ("device", summary["device"]),
+            ("CPU", f"{cpu['model']}, {cpu['cores']} cores, {', '.join(cpu['extensions']) or 'no AVX2'}"),
             *((f"version of {package}", version) for package, version in summary["versions"].items()),
             *((key, value) for key, value in summary["hyperparameters"].items() if key != "layers"),
             ("design: a fingerprint of the Model sheet's rows", fingerprint(layers)),
