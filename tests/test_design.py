@@ -155,3 +155,33 @@ def test_rows_deleted_in_libreoffice_leave_the_totals_right(tmp_path, libreoffic
     total_row = sheet.FIRST_LAYER_ROW + len(DESIGNS["standard"]) - 3
     assert engines.value(rows, f"B{transition}") == "convolution"
     assert engines.value(rows, f"L{total_row}") == 14_402 - 16 * 16 - 2 * 16  # its weights and BatchNorm
+
+
+def test_design_from_a_run_folder_and_from_another_design(tmp_path, capsys, libreoffice):
+    import json
+
+    import openpyxl
+
+    from mnist_keras import runs
+    from mnist_keras.architecture import layers_of
+
+    hp = recipe("compact", dropout=0.05, dropout_where="block", epochs=12)
+    runs.prepare(tmp_path / "run", hp, None, None)  # the settings.json a run starts with
+    code, out = call_main(cli.main, [str(tmp_path / "from-run.xlsx"), "--from", str(tmp_path / "run")], capsys)
+    assert code == 0, out.err
+    book = openpyxl.load_workbook(tmp_path / "from-run.xlsx")
+    kinds = [book["Design"][f"B{row}"].value for row in range(sheet.FIRST_LAYER_ROW, sheet.FIRST_LAYER_ROW + 30)]
+    assert kinds[:len(layers_of(hp))] == [layer.kind for layer in layers_of(hp)]
+    assert kinds.count("spatial dropout") == 2  # closing each block
+    assert book["Recipe"]["B4"].value == 12 and book["Recipe"]["B5"].value == 128  # epochs, compact's batch
+
+    code, out = call_main(cli.main, [str(tmp_path / "copy.xlsx"), "--from", str(tmp_path / "from-run.xlsx")], capsys)
+    assert code == 0, out.err
+    copy = openpyxl.load_workbook(tmp_path / "copy.xlsx")
+    assert [copy["Design"][f"B{row}"].value for row in range(sheet.FIRST_LAYER_ROW, sheet.FIRST_LAYER_ROW + 30)] == kinds
+    assert copy["Recipe"]["B4"].value == 12
+
+    older = {**json.loads((tmp_path / "run" / "settings.json").read_text()), "layers": [[8, 3, True], "pool"]}
+    (tmp_path / "run" / "settings.json").write_text(json.dumps(older))
+    code, out = call_main(cli.main, [str(tmp_path / "old.xlsx"), "--from", str(tmp_path / "run")], capsys)
+    assert code == 2 and "older version" in out.err and not (tmp_path / "old.xlsx").exists()

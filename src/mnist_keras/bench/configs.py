@@ -31,6 +31,8 @@ CONFIGS = {
     "keras-tf-autotune": Config("tensorflow", "tf.data autotuning on", autotune=True),
     "keras-tf-spatial-dropout": Config("tensorflow", "SpatialDropout2D(0.01), the earlier recipe",
                                        hp={"dropout": 0.01}),
+    "keras-tf-dropout-0.02": Config("tensorflow", "SpatialDropout2D(0.02) after every convolution (issue 37)",
+                                    hp={"dropout": 0.02}),
     "keras-tf-element-dropout": Config("tensorflow", "Dropout(0.01) instead of SpatialDropout2D",
                                        hp={"dropout": 0.01, "dropout_kind": "element"}),
     "keras-tf-rotation": Config("tensorflow", "rotation +-6 deg and shift +-1.5 px (the earlier recipe)",
