@@ -13,8 +13,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from labkit import ooxml
-from labkit.cli import UsageError
+from labkit import formulas, ooxml
+from labkit.cli import UsageError, shown
 
 MAX_FILE_BYTES = 20 * 2**20
 MAX_UNPACKED_BYTES = 200 * 2**20  # all members together: a zip bomb unpacks far past this
@@ -34,22 +34,6 @@ LINK_WORDS = {"externallink": "links to another workbook", "connections": "has a
               "querytable": "has a web or database query", "externallinkpath": "links to another workbook"}
 # External targets that no table needs and LibreOffice might fetch (a picture) or offer (a link).
 STRIPPED = {"image": "a linked picture", "hyperlink": "a hyperlink"}
-FORMULA_ELEMENTS = {"f", "formula", "formula1", "formula2", "definedName"}
-STRING = re.compile(r'"(?:[^"]|"")*"')
-INDIRECT = re.compile(r"\bINDIRECT\s*\(", re.IGNORECASE)
-# A reference in one literal, within the book: no [book], no Calc-style 'file'#$Sheet.A1.
-LITERAL_INDIRECT = re.compile(r'\bINDIRECT\s*\(\s*"[^"\[#]*"\s*[,)]', re.IGNORECASE)
-# What may reach outside the workbook: another file (external references, [1]Sheet!A1), the web,
-# DDE (=cmd|'/c calc'!A1), add-in and user-defined functions.
-DANGEROUS = [
-    # [1]Sheet1!A1, '[book.xlsx]Sheet 1'!A1, [1]!name; not a table's structured reference (Table1[Amount]).
-    (re.compile(r"\[[^\]]*\][^\[\]!(),;]*!"), "an external workbook reference"),
-    (re.compile(r"\b(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|HYPERLINK|IMAGE|STOCKHISTORY|DDE)\s*\(",
-                re.IGNORECASE), "the function {0}"),
-    (re.compile(r"\b_xludf\.\w+", re.IGNORECASE), "the user-defined function {0}"),
-    (re.compile(r"\|"), "a DDE link"),
-    (re.compile(r"(file|https?|ftp):", re.IGNORECASE), "a link ({0})"),
-]
 
 
 @dataclass(frozen=True)
@@ -130,12 +114,6 @@ def _index(path, archive, member):
     return ooxml.read(archive, member)
 
 
-def shown(text):
-    """A stranger's text as one line may show it: no line breaks or control characters, not too long."""
-    text = "".join(c if c.isprintable() else "?" for c in str(text))
-    return text if len(text) <= 200 else text[:200] + "..."
-
-
 def _link_words(kind, default):
     return next((words for word, words in LINK_WORDS.items() if word in kind.lower()), LINK_WORDS[default])
 
@@ -167,8 +145,8 @@ def _inspect_part(path, name, data, cells):
                 cells += 1
                 if cells > MAX_CELLS:
                     raise UsageError(f"{path} has over {MAX_CELLS:,} cells: refused")
-            elif tag in FORMULA_ELEMENTS:
-                _inspect_formula(path, name, element, ooxml.text(element))
+            elif tag in formulas.ELEMENTS:
+                formulas.inspect(path, name, element)
             if element.getparent() is None and element.getroottree().docinfo.doctype:
                 raise ooxml.PackageError(f"{name} declares XML entities (a DTD)")
             element.clear(keep_tail=True)
@@ -177,31 +155,6 @@ def _inspect_part(path, name, data, cells):
     except etree.XMLSyntaxError as e:
         raise ooxml.PackageError(f"{name} is not well-formed XML ({e})")
     return cells
-
-
-def _inspect_formula(path, part, element, formula):
-    where = _where(part, element)
-    if len(INDIRECT.findall(formula)) > len(LITERAL_INDIRECT.findall(formula)):
-        raise UsageError(f"{path}: {shown(part)}, {where} builds a reference from text (INDIRECT): refused")
-    text = STRING.sub(lambda m: m[0] if "://" in m[0] or "file:" in m[0].lower() else '""', formula)
-    for pattern, what in DANGEROUS:
-        match = pattern.search(text)
-        if match:
-            raise UsageError(f"{path}: {shown(part)}, {where} uses {what.format(shown(match[0].rstrip('( ')))}: refused")
-
-
-def _where(part, element):
-    parent = element.getparent()
-    if ooxml.local(element) == "definedName":
-        return f"the defined name {shown(element.get('name', '?'))}"
-    if parent is not None and ooxml.local(parent) == "c" and parent.get("r"):
-        return f"cell {shown(parent.get('r'))}"
-    owner = parent.getparent() if parent is not None else None
-    if parent is not None and ooxml.local(parent) == "cfRule":
-        return f"a conditional format of {shown(owner.get('sqref', '?')) if owner is not None else '?'}"
-    if parent is not None and ooxml.local(parent) == "dataValidation":
-        return f"a data validation of {shown(parent.get('sqref', '?'))}"
-    return f"a {ooxml.local(element)} element"
 
 
 def private_copy(inspection, destination):
@@ -223,6 +176,6 @@ def _copy(inspection, destination):
                 root = ooxml.parse(member.filename, data)
                 for element in [e for e in root if e.get("Id") in ids]:
                     root.remove(element)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                data = ooxml.written(root)
             copy.writestr(member.filename, data)
     return Path(destination)
