@@ -1,6 +1,6 @@
 """What a formula in a stranger's workbook may reach: nothing outside the book. untrusted.py finds
 each formula as the XML element it is (a cell's, a defined name's, a conditional format's, a data
-validation's) and hands it here."""
+validation's) and hands its text here; stale_links.py pins a cell's reference to another workbook."""
 import re
 
 from labkit import ooxml
@@ -25,18 +25,32 @@ DANGEROUS = [
 ]
 
 
-def inspect(path, part, element):
-    """UsageError, naming the part and the cell or element, where a formula reaches outside the book."""
+def in_cell(element):
+    """Whether an element is a cell's formula (<c><f>), the only kind that has a saved value."""
+    parent = element.getparent()
+    return ooxml.local(element) == "f" and parent is not None and ooxml.local(parent) == "c"
+
+
+def reaches_another_book(formula):
+    """Whether a formula refers to a cell or a name of another workbook (text in quotes aside)."""
+    return bool(EXTERNAL_REFERENCE.search(STRING.sub('""', formula)))
+
+
+def inspect(path, part, element, allow_stale_links=False):
+    """Whether the element, a cell's formula, reaches another workbook where that is allowed;
+    UsageError, naming the part and the cell or element, for anything else that reaches outside."""
     formula = ooxml.text(element)
     where = _where(part, element)
     if len(INDIRECT.findall(formula)) > len(LITERAL_INDIRECT.findall(formula)):
         raise UsageError(f"{path}: {shown(part)}, {where} builds a reference from text (INDIRECT): refused")
     text = STRING.sub(lambda m: m[0] if "://" in m[0] or "file:" in m[0].lower() else '""', formula)
+    stale = allow_stale_links and in_cell(element)
     for pattern, what in DANGEROUS:
         match = pattern.search(text)
-        if match:
+        if match and not (stale and pattern is EXTERNAL_REFERENCE):
             found = what.format(shown(match[0].rstrip("( ")))
             raise UsageError(f"{path}: {shown(part)}, {where} uses {found}: refused")
+    return stale and reaches_another_book(formula)
 
 
 def _where(part, element):
