@@ -6,6 +6,7 @@ import handmade
 
 SHEET = "xl/worksheets/sheet1.xml"
 MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def plain(folder, name="plain.xlsx"):
@@ -94,3 +95,44 @@ def linked_picture(folder, url):
             target.writestr(item, data)
     embedded.unlink()
     return path
+
+
+
+def _then(first, second):
+    return lambda data: second(first(data))
+
+
+def linked_book(folder, target, h1="0.0275", book=None, more=None, added=None):
+    """A right workbook that links to another workbook at target, as Excel leaves one after sheets
+    are copied: an externalLink part (book: what Excel saved of the other book), its relationship,
+    and five formulas that reach it, each with its saved value: h1 of the first row (the right
+    0.0275), a shared formula over three cells and a formula of text. more: {part: change} and
+    added: {part: bytes} besides."""
+    book = book or (b'<externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames><sheetDataSet>'
+                    b'<sheetData sheetId="0"><row r="1"><cell r="A1"><v>0.0275</v></cell></row></sheetData>'
+                    b"</sheetDataSet></externalBook>")
+    path_rels = (f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+                 f'Id="rId1" Type="{RELATIONSHIPS}/externalLinkPath" Target="{target}" TargetMode="External"/>'
+                 f"</Relationships>").encode()
+    cells = (b'<row r="40"><c r="AH40"><f t="shared" ref="AH40:AJ40" si="0">[1]Sheet1!A1*2</f><v>0.055</v></c>'
+             b'<c r="AI40"><f t="shared" si="0"/><v>0.1</v></c><c r="AJ40"><f t="shared" si="0"/><v>0.2</v></c>'
+             b'<c r="AK40" t="str"><f>[1]Sheet1!B1&amp;"x"</f><v>saved text</v></c></row>')
+    changes = {
+        SHEET: lambda d: d.replace(b'<c r="I3"><f>E3*C3+F3*D3</f><v></v></c>',
+                                   b'<c r="I3"><f>[1]Sheet1!$A$1</f><v>' + h1.encode() + b"</v></c>")
+                          .replace(b"</sheetData>", cells + b"</sheetData>"),
+        "xl/workbook.xml": lambda d: d.replace(b"</sheets>", f'</sheets><externalReferences><externalReference '
+                                               f'xmlns:r="{RELATIONSHIPS}" r:id="rIdL"/>'
+                                               f"</externalReferences>".encode()),
+        "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", (
+            f'<Relationship Id="rIdL" Type="{RELATIONSHIPS}/externalLink" Target="externalLinks/externalLink1.xml"/>'
+            f"</Relationships>").encode()),
+        "[Content_Types].xml": lambda d: d.replace(b"</Types>", b'<Override PartName="/xl/externalLinks/externalLink1.'
+                                                   b'xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                                                   b'spreadsheetml.externalLink+xml"/></Types>')}
+    for part, change in (more or {}).items():
+        changes[part] = _then(changes[part], change) if part in changes else change
+    link = b"<externalLink " + MAIN + f' xmlns:r="{RELATIONSHIPS}">'.encode() + book + b"</externalLink>"
+    return rewritten(folder, changes, added={"xl/externalLinks/externalLink1.xml": link,
+                                             "xl/externalLinks/_rels/externalLink1.xml.rels": path_rels,
+                                             **(added or {})})

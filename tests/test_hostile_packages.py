@@ -76,10 +76,6 @@ VARIANTS = {
     "a macro project by its relationship": (lambda p: rewritten(p, {"xl/_rels/workbook.xml.rels": lambda d: d.replace(
         b"</Relationships>", b'<Relationship Id="rIdM" Type="http://schemas.microsoft.com/office/2006/relationships/'
         b'vbaProject" Target="data.bin"/></Relationships>')}, added={"xl/data.bin": b"\x00" * 64}), "holds macros"),
-    "an external-link part at another path": (lambda p: with_content_type(
-        p, "xl/misc/book.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
-        b'<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'),
-        "links to another workbook (xl/misc/book.xml)"),
     "a web-query connection": (lambda p: with_content_type(
         p, "xl/connections.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.connections+xml",
         b'<connections xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><connection id="1" '

@@ -22,9 +22,6 @@ def zip_bomb(tmp_path):
 
 
 HOSTILE = {
-    "an external link part": (lambda p: with_member(p, "xl/externalLinks/externalLink1.xml", "<externalLink/>"),
-                              "links to another workbook (xl/externalLinks/externalLink1.xml)"),
-    "an external reference": (lambda p: book_with_formula(p, "=[1]Sheet1!A1*2"), "cell AH3 uses an external workbook"),
     "WEBSERVICE": (lambda p: book_with_formula(p, '=WEBSERVICE("http://127.0.0.1/")'), "the function WEBSERVICE"),
     "FILTERXML": (lambda p: book_with_formula(p, '=FILTERXML("<a>1</a>","//a")'), "the function FILTERXML"),
     "DDE": (lambda p: book_with_formula(p, "=cmd|' /c calc'!A0"), "a DDE link"),

@@ -10,7 +10,7 @@ from bp_excel.build.plots import save_plots
 from bp_excel.build.workbook import build
 from bp_excel.check import tables
 from bp_excel.check.checker import check as check_workbooks
-from bp_excel.check.report import check_status, details, summary_line, without_solutions
+from bp_excel.check.report import check_status, details, linked_line, summary_line, without_solutions
 from bp_excel.formulas import evaluator, parser
 from bp_excel.network import Network
 from bp_excel.verify import reference
@@ -212,7 +212,8 @@ def run_check(args):
         elif "not_graded" in report:
             print(f"bp_excel check: {report['file']} not graded: {report['not_graded']}", file=sys.stderr)
         elif not args.json:
-            print("\n".join(details(report, args.solutions) if len(reports) == 1 else [summary_line(report)]))
+            print("\n".join(details(report, args.solutions) if len(reports) == 1
+                            else [summary_line(report), *linked_line(report)]))
     return check_status(reports)
 
 

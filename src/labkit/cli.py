@@ -24,6 +24,12 @@ class UsageError(Exception):
     """Bad input or a missing tool: reported as one line on stderr with exit status 2."""
 
 
+def shown(text):
+    """A stranger's text as one line may show it: no line breaks or control characters, not too long."""
+    text = "".join(c if c.isprintable() else "?" for c in str(text))
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         # One line, not argparse's usage block: the line says what to fix.

@@ -64,6 +64,11 @@ def parse(name, data):
     return root
 
 
+def written(root):
+    """An XML part's bytes, from its root element: UTF-8, with its declaration."""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def local(element):
     """An element's name without its namespace: a prefix of the file's own choosing changes nothing."""
     tag = element.tag

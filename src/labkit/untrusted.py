@@ -4,7 +4,8 @@ hardened parser) and refused in one line (a UsageError naming the part or cell) 
 .xlsx within the limits: no macros under any name, no links to other workbooks, no data connections,
 nothing in a formula, a defined name, a conditional format or a validation that reaches outside the
 book. What the tables cannot use and LibreOffice would fetch (a linked picture, a hyperlink's target)
-is left out of the private copy that LibreOffice reads, and the inspection says so."""
+is left out of the private copy that LibreOffice reads, and the inspection says so. Where it is told
+to, it accepts links to other workbooks too (stale_links.py): the copy never names them."""
 import io
 import re
 import zipfile
@@ -13,8 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from labkit import ooxml
-from labkit.cli import UsageError
+from labkit import formulas, ooxml, stale_links
+from labkit.cli import UsageError, shown
 
 MAX_FILE_BYTES = 20 * 2**20
 MAX_UNPACKED_BYTES = 200 * 2**20  # all members together: a zip bomb unpacks far past this
@@ -34,22 +35,8 @@ LINK_WORDS = {"externallink": "links to another workbook", "connections": "has a
               "querytable": "has a web or database query", "externallinkpath": "links to another workbook"}
 # External targets that no table needs and LibreOffice might fetch (a picture) or offer (a link).
 STRIPPED = {"image": "a linked picture", "hyperlink": "a hyperlink"}
-FORMULA_ELEMENTS = {"f", "formula", "formula1", "formula2", "definedName"}
-STRING = re.compile(r'"(?:[^"]|"")*"')
-INDIRECT = re.compile(r"\bINDIRECT\s*\(", re.IGNORECASE)
-# A reference in one literal, within the book: no [book], no Calc-style 'file'#$Sheet.A1.
-LITERAL_INDIRECT = re.compile(r'\bINDIRECT\s*\(\s*"[^"\[#]*"\s*[,)]', re.IGNORECASE)
-# What may reach outside the workbook: another file (external references, [1]Sheet!A1), the web,
-# DDE (=cmd|'/c calc'!A1), add-in and user-defined functions.
-DANGEROUS = [
-    # [1]Sheet1!A1, '[book.xlsx]Sheet 1'!A1, [1]!name; not a table's structured reference (Table1[Amount]).
-    (re.compile(r"\[[^\]]*\][^\[\]!(),;]*!"), "an external workbook reference"),
-    (re.compile(r"\b(WEBSERVICE|FILTERXML|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|HYPERLINK|IMAGE|STOCKHISTORY|DDE)\s*\(",
-                re.IGNORECASE), "the function {0}"),
-    (re.compile(r"\b_xludf\.\w+", re.IGNORECASE), "the user-defined function {0}"),
-    (re.compile(r"\|"), "a DDE link"),
-    (re.compile(r"(file|https?|ftp):", re.IGNORECASE), "a link ({0})"),
-]
+# What an external-link part holds in place of another workbook: never accepted.
+LINK_ELEMENTS = {"ddeLink": "a DDE link", "oleLink": "a link to an OLE object"}
 
 
 @dataclass(frozen=True)
@@ -57,10 +44,13 @@ class Inspection:
     path: Path
     removed: tuple  # one line each: what the private copy leaves out
     dropped: frozenset  # (.rels part, relationship id) that the private copy leaves out
+    links: stale_links.StaleLinks = None  # links to other workbooks, where they were accepted
 
 
-def inspect(path):
-    """The Inspection of a workbook that check may open; UsageError where it is refused."""
+def inspect(path, allow_stale_links=False):
+    """The Inspection of a workbook that check may open; UsageError where it is refused. With
+    allow_stale_links, links to other workbooks are not refused: the copy leaves them out, and pins
+    each cell formula that reaches one to its saved value (only check asks: it grades saved values)."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
@@ -74,7 +64,7 @@ def inspect(path):
         raise UsageError(f"{path} is not an .xlsx workbook")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _inspect_package(path, archive)
+            return _inspect_package(path, archive, allow_stale_links)
     except ooxml.PackageError as e:
         raise UsageError(f"{path} is not a readable .xlsx workbook: {shown(e)}")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as e:
@@ -97,29 +87,47 @@ def within_limits(path, archive, max_unpacked=MAX_UNPACKED_BYTES, max_members=MA
     return members
 
 
-def _inspect_package(path, archive):
+def _inspect_package(path, archive, allow_stale_links):
     members = within_limits(path, archive)
     if "[Content_Types].xml" not in members or "xl/workbook.xml" not in members:
         raise UsageError(f"{path} is not an .xlsx workbook (no [Content_Types].xml or xl/workbook.xml)")
     types = ooxml.content_types(ooxml.parse("[Content_Types].xml", _index(path, archive, members["[Content_Types].xml"])))
+    named = []  # the parts that link to another workbook, by name or content type
     for name in members:
         kind = ooxml.content_type(name, types).lower()
         if MACRO_NAMES.search(name) or any(word in kind for word in MACRO_WORDS):
             raise UsageError(f"{path} holds macros ({shown(name)}): refused; save it as .xlsx without them")
         if "/externallinks/" in "/" + name.lower() or any(f"{word}+xml" in kind for word in LINK_WORDS):
-            raise UsageError(f"{path} {_link_words(kind, 'externallink')} ({shown(name)}): refused")
-    removed, dropped, targets = [], set(), set()
-    for name in [name for name in members if name.endswith(".rels")]:
-        for link in ooxml.relationships(name, ooxml.parse(name, _index(path, archive, members[name]))):
-            _inspect_relationship(path, name, link, removed, dropped)
-            if not link.external and link.kind.lower() not in BINARY_KINDS:
-                targets.add(link.target.lower())
-    cells = 0
+            words = _link_words(kind, "externallink")
+            if not allow_stale_links or words != LINK_WORDS["externallink"]:
+                raise UsageError(f"{path} {words} ({shown(name)}): refused")
+            named.append(name)
+    relationships = {name: ooxml.relationships(name, ooxml.parse(name, _index(path, archive, members[name])))
+                     for name in members if name.endswith(".rels")}
+    left_out, books, linking, workbooks = stale_links.found(path, named, relationships) if allow_stale_links \
+        else (frozenset(), (), frozenset(), frozenset())
+    removed, targets, dropped = [], set(), {(name, link.id) for name, link in linking}
+    for name, found in relationships.items():
+        for link in found:
+            _refuse_macros(path, name, link)
+            if name not in left_out and (name, link) not in linking:
+                _inspect_relationship(path, name, link, removed, dropped)
+                if not link.external and link.kind.lower() not in BINARY_KINDS:
+                    targets.add(link.target.lower())
+    cells, sheets = 0, []
     for name, member in members.items():
         xml = name.lower().endswith(ooxml.XML_EXTENSIONS) or ooxml.content_type(name, types).endswith("xml")
         if not name.endswith(".rels") and (xml or name.lower() in targets):
-            cells = _inspect_part(path, name, ooxml.read(archive, member), cells)
-    return Inspection(path, tuple(removed), frozenset(dropped))
+            pins = stale_links.Pins() if allow_stale_links and name not in left_out else None
+            cells = _inspect_part(path, name, ooxml.read(archive, member), cells, pins)
+            if pins and pins.count:
+                if member.file_size > stale_links.MAX_PINNED_PART_BYTES:
+                    raise UsageError(f"{path}: {shown(name)}, whose formulas reach another workbook, is over "
+                                     f"{stale_links.MAX_PINNED_PART_BYTES // 2**20} MB: refused")
+                sheets.append((name, frozenset(pins.shared), pins.count))
+    links = stale_links.StaleLinks(books, sum(n for _, _, n in sheets), left_out, workbooks,
+                                   tuple(sheet[:2] for sheet in sheets)) if left_out or sheets else None
+    return Inspection(path, tuple(removed), frozenset(dropped), links)
 
 
 def _index(path, archive, member):
@@ -130,20 +138,17 @@ def _index(path, archive, member):
     return ooxml.read(archive, member)
 
 
-def shown(text):
-    """A stranger's text as one line may show it: no line breaks or control characters, not too long."""
-    text = "".join(c if c.isprintable() else "?" for c in str(text))
-    return text if len(text) <= 200 else text[:200] + "..."
-
-
 def _link_words(kind, default):
     return next((words for word, words in LINK_WORDS.items() if word in kind.lower()), LINK_WORDS[default])
 
 
+def _refuse_macros(path, rels, link):
+    if any(word in link.kind.lower() for word in MACRO_WORDS):
+        raise UsageError(f"{path} holds macros ({rels}: {shown(link.kind)} {shown(link.target)}): refused")
+
+
 def _inspect_relationship(path, rels, link, removed, dropped):
     kind = link.kind.lower()
-    if any(word in kind for word in MACRO_WORDS):
-        raise UsageError(f"{path} holds macros ({rels}: {shown(link.kind)} {shown(link.target)}): refused")
     if kind in LINK_WORDS:
         raise UsageError(f"{path} {LINK_WORDS[kind]} ({rels}: {shown(link.target)}): refused")
     if link.external and kind in STRIPPED:
@@ -155,8 +160,9 @@ def _inspect_relationship(path, rels, link, removed, dropped):
         raise UsageError(f"{path} names a part outside the workbook ({rels}: {shown(link.kind)}): refused")
 
 
-def _inspect_part(path, name, data, cells):
-    """The cells counted so far, this part's added; UsageError for a formula that reaches outside."""
+def _inspect_part(path, name, data, cells, pins=None):
+    """The cells counted so far, this part's added; UsageError for a formula that reaches outside,
+    but for a cell's reference to another workbook where pins are given: pins counts those."""
     try:
         # VML, Excel's legacy drawings, is often not well-formed (<br> left open): read as far as it goes.
         for _, element in etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
@@ -167,8 +173,12 @@ def _inspect_part(path, name, data, cells):
                 cells += 1
                 if cells > MAX_CELLS:
                     raise UsageError(f"{path} has over {MAX_CELLS:,} cells: refused")
-            elif tag in FORMULA_ELEMENTS:
-                _inspect_formula(path, name, element, ooxml.text(element))
+            elif tag in formulas.ELEMENTS:
+                reaches = formulas.inspect(path, name, element, pins is not None)
+                if pins is not None and formulas.in_cell(element):
+                    pins.saw(element, reaches)
+            elif tag in LINK_ELEMENTS:
+                raise UsageError(f"{path}: {shown(name)} holds {LINK_ELEMENTS[tag]}: refused")
             if element.getparent() is None and element.getroottree().docinfo.doctype:
                 raise ooxml.PackageError(f"{name} declares XML entities (a DTD)")
             element.clear(keep_tail=True)
@@ -179,35 +189,10 @@ def _inspect_part(path, name, data, cells):
     return cells
 
 
-def _inspect_formula(path, part, element, formula):
-    where = _where(part, element)
-    if len(INDIRECT.findall(formula)) > len(LITERAL_INDIRECT.findall(formula)):
-        raise UsageError(f"{path}: {shown(part)}, {where} builds a reference from text (INDIRECT): refused")
-    text = STRING.sub(lambda m: m[0] if "://" in m[0] or "file:" in m[0].lower() else '""', formula)
-    for pattern, what in DANGEROUS:
-        match = pattern.search(text)
-        if match:
-            raise UsageError(f"{path}: {shown(part)}, {where} uses {what.format(shown(match[0].rstrip('( ')))}: refused")
-
-
-def _where(part, element):
-    parent = element.getparent()
-    if ooxml.local(element) == "definedName":
-        return f"the defined name {shown(element.get('name', '?'))}"
-    if parent is not None and ooxml.local(parent) == "c" and parent.get("r"):
-        return f"cell {shown(parent.get('r'))}"
-    owner = parent.getparent() if parent is not None else None
-    if parent is not None and ooxml.local(parent) == "cfRule":
-        return f"a conditional format of {shown(owner.get('sqref', '?')) if owner is not None else '?'}"
-    if parent is not None and ooxml.local(parent) == "dataValidation":
-        return f"a data validation of {shown(parent.get('sqref', '?'))}"
-    return f"a {ooxml.local(element)} element"
-
-
 def private_copy(inspection, destination):
     """The workbook, as LibreOffice may read it, written to destination: every part as it was but
-    the relationships the inspection drops. UsageError where a part cannot be read (a picture the
-    inspection did not need to open, damaged)."""
+    the relationships the inspection drops and the links it accepted. UsageError where a part cannot
+    be read (a picture the inspection did not need to open, damaged)."""
     try:
         return _copy(inspection, destination)
     except (ooxml.PackageError, zipfile.BadZipFile, OSError) as e:
@@ -217,12 +202,16 @@ def private_copy(inspection, destination):
 def _copy(inspection, destination):
     with zipfile.ZipFile(inspection.path) as source, zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as copy:
         for member in source.infolist():
+            if inspection.links and member.filename in inspection.links.parts:
+                continue
             data = ooxml.read(source, member)
             ids = {rid for rels, rid in inspection.dropped if rels == member.filename}
             if ids:
                 root = ooxml.parse(member.filename, data)
                 for element in [e for e in root if e.get("Id") in ids]:
                     root.remove(element)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                data = ooxml.written(root)
+            if inspection.links:
+                data = stale_links.copied(inspection.links, member.filename, data)
             copy.writestr(member.filename, data)
     return Path(destination)

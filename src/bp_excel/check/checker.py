@@ -90,9 +90,11 @@ def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None)
 
 
 def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_rate=None, learning_rate_cell=None):
-    """[{"file", "ok", "tables", "removed"}, {"file", "error"} (refused) or {"file", "not_graded"}]
-    of each workbook, in the order given. Each accepted workbook is graded from a private copy
-    (untrusted.private_copy): what the inspection removed is listed under "removed". One LibreOffice
+    """[{"file", "ok", "tables", "removed"[, "linked"]}, {"file", "error"} (refused) or {"file",
+    "not_graded"}] of each workbook, in the order given. Each accepted workbook is graded from a
+    private copy (untrusted.private_copy): what the inspection removed is listed under "removed", and
+    where the file links to other workbooks, "linked" names them and counts the formulas that reached
+    them, graded from their saved values (labkit/stale_links.py). One LibreOffice
     process recalculates them all; where it fails or runs out of time, each is tried on its own, so
     that a slow or broken file costs only its own report."""
     if not engines.find_soffice():
@@ -101,9 +103,9 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
     with tempfile.TemporaryDirectory(prefix="bp_excel_check_") as private:
         for path in paths:
             try:
-                inspection = untrusted.inspect(path)
+                inspection = untrusted.inspect(path, allow_stale_links=True)
                 copy = untrusted.private_copy(inspection, Path(private, f"book{len(reports)}.xlsx"))
-                accepted.append((path, copy, inspection.removed, len(reports)))
+                accepted.append((path, copy, inspection, len(reports)))
                 reports.append(None)
             except UsageError as e:
                 reports.append({"file": str(path), "error": str(e)})
@@ -118,14 +120,14 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
         if len(copies) > 1:
             recalculated = [rows if isinstance(rows, dict) else _recalculated_alone(copy, timeout)
                             for copy, rows in zip(copies, recalculated)]
-        for (path, copy, removed, index), rows in zip(accepted, recalculated):
+        for (path, copy, inspection, index), rows in zip(accepted, recalculated):
             try:
                 if not isinstance(rows, dict):
                     reports[index] = {"file": str(path), "not_graded": f"LibreOffice {rows}"}
                     continue
                 reports[index] = {"file": str(path), **_grade(path, copy, rows, sheet, header_row, mapping,
                                                               learning_rate, learning_rate_cell),
-                                  "removed": list(removed)}
+                                  "removed": list(inspection.removed), **_linked(inspection.links)}
             except UsageError as e:
                 reports[index] = {"file": str(path), "error": str(e)}
             except NotGraded as e:
@@ -133,6 +135,11 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
             except Exception as e:  # noqa: BLE001 (a file nobody foresaw: its own report, never the batch's end)
                 reports[index] = {"file": str(path), "not_graded": f"an unexpected {type(e).__name__}: {e}"}
     return reports
+
+
+def _linked(links):
+    """{"linked": the other workbooks and how many formulas reached them} where the file links to any."""
+    return {"linked": {"books": list(links.books), "formulas": links.formulas}} if links else {}
 
 
 def _recalculated_alone(copy, timeout):

@@ -32,13 +32,24 @@ def summary_line(report):
             f"from row {finding['first_row']}" + (f": {finding['mistake']}" if finding["mistake"] else ""))
 
 
+def linked_line(report):
+    """The note, in a list, of how many formulas reached another workbook and were graded from their
+    saved values; [] where the workbook links to none. A class's summary line gets it too."""
+    linked = report.get("linked")
+    if not linked:
+        return []
+    n, books = linked["formulas"], ", ".join(linked["books"]) or "not named"
+    return [f"  note: {n} formula{'s' * (n != 1)} reached another workbook ({books}) and {'was' if n == 1 else 'were'} "
+            f"graded from {'its' if n == 1 else 'their'} saved value{'s' * (n != 1)}; the link was not followed"]
+
+
 def details(report, solutions=False):
     """The lines a learner reads for one workbook: where each column goes wrong and a hint; the
     right formula in the sheet's own cells only with solutions (a teacher's, or a learner's who has
     given up: an exercise is over once its answer is printed)."""
     if "error" in report or "not_graded" in report:
         return [summary_line(report)]
-    lines = [summary_line(report)] + [f"  note: {line}" for line in report.get("removed", [])]
+    lines = [summary_line(report), *linked_line(report)] + [f"  note: {line}" for line in report.get("removed", [])]
     for t in report["tables"]:
         lr = f"learning rate {_number(t['learning_rate'], 'not found')}" + (
             f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else "")
