@@ -42,7 +42,8 @@ def quantity_of(header):
     key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d")).rstrip("=:")
     patterns = [
         (r"d?e(?:total|tot|t)?/?d?w([1-8])", "dE_dw{}"),
-        (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"), (r"w([1-8])", "w{}"),
+        (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"),
+        (r"w([1-8])", "w{}"),
         (r"(?:net)?h([12])", "h{}"), (r"(?:net)?o([12])", "o{}"),
         (r"(?:a|act|out|σ|sig|sigmoid)h([12])", "a_h{}"), (r"(?:a|act|out|σ|sig|sigmoid)[o0]([12])", "a_o{}"),
         (r"e([12])", "E{}"), (r"e(?:total|tot|t)|totalerror|error", "E_total"),
@@ -96,6 +97,25 @@ def _header_groups(row_cells):
     return [g for g in groups if len(g) >= MIN_HEADERS]
 
 
+def _header_rows(cells):
+    """{row: [{quantity: column index}]} of a sheet's header rows, one group per table on the row."""
+    by_row = {}
+    for cell, content in cells.items():
+        quantity = quantity_of(content)
+        if quantity:
+            letters, row = coordinate_from_string(cell)
+            by_row.setdefault(row, []).append((column_index_from_string(letters), quantity))
+    return {row: groups for row, found in by_row.items() if (groups := _header_groups(sorted(found)))}
+
+
+def _next_header_row(table, headers):
+    """The first header row below the table's whose table shares any of its columns: where it ends."""
+    columns = [column_index_from_string(c) for c in table.columns.values()]
+    return min((row for row, groups in headers.items() if row > table.header_row
+                and any(min(g.values()) <= max(columns) and max(g.values()) >= min(columns) for g in groups)),
+               default=None)
+
+
 def find(formulas, values, sheet=None, header_row=None, mapping=None):
     """Every table of the workbook. formulas: {sheet: {cell: content}} as typed (formulas as
     text); values: {sheet: rows} as an engine computed them. sheet, header_row, mapping
@@ -104,25 +124,19 @@ def find(formulas, values, sheet=None, header_row=None, mapping=None):
     for name, cells in formulas.items():
         if sheet and name != sheet:
             continue
-        by_row = {}
-        for cell, content in cells.items():
-            quantity = quantity_of(content)
-            if quantity:
-                letters, row = coordinate_from_string(cell)
-                by_row.setdefault(row, []).append((column_index_from_string(letters), quantity))
-        rows = [header_row] if header_row else sorted(by_row)
-        for row in rows:
-            groups = _header_groups(sorted(by_row.get(row, [])))
+        headers = _header_rows(cells)
+        for row in [header_row] if header_row else sorted(headers):
+            groups = headers.get(row, [])
             if header_row and mapping and not groups:
                 groups = [{}]
             for group in groups:
                 columns = {q: get_column_letter(c) for q, c in group.items()}
                 columns.update(mapping or {})
-                tables.append(Table(name, row, columns))
-    for table in tables:
-        _data_rows(table, values[table.sheet], formulas[table.sheet])
-        _kind(table, formulas[table.sheet])
-        _constants(table, formulas[table.sheet], values[table.sheet])
+                table = Table(name, row, columns)
+                _data_rows(table, values[name], cells, _next_header_row(table, headers))
+                _kind(table, cells)
+                _constants(table, cells, values[name])
+                tables.append(table)
     return [t for t in tables if t.last_row >= t.first_row]
 
 
@@ -163,14 +177,14 @@ def find_summaries(formulas, values):
     return found
 
 
-def _data_rows(table, rows, cells):
+def _data_rows(table, rows, cells, end=None):
     """The rows under the header that hold weights (numbers, formulas, or anything else typed
-    there, which the grader reports): the table ends at the first row with no weight at all.
-    Repeated trailing rows of typed values (a last row pasted several times) are reported and
-    left out."""
+    there, which the grader reports): the table ends at the first row with no weight at all, or
+    where another table's header row begins (end). Repeated trailing rows of typed values (a last
+    row pasted several times) are reported and left out."""
     weights = [w for w in WEIGHTS if w in table.columns]
     row = table.first_row = table.header_row + 1
-    while any(cells.get(table.cell(w, row)) is not None for w in weights):
+    while row != end and any(cells.get(table.cell(w, row)) is not None for w in weights):
         row += 1
     last = row - 1
 
