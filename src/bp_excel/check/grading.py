@@ -74,7 +74,8 @@ class Grader:
         scale = np.nanmax(np.abs(expected)) if np.isfinite(expected).any() else 0.0
         error = np.abs(found - expected)
         # Where expected is not a number, an input of this cell is wrong already: its own row is not.
-        return np.isfinite(expected) & ~(error <= self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale))
+        tolerance = self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale)
+        return np.isfinite(expected) & ~(error <= tolerance)
 
     def _finding(self, quantity, expected, found, wrong, mistake=None):
         t, index = self.table, int(np.argmax(wrong))
@@ -127,7 +128,8 @@ class Grader:
                 wrong = np.concatenate([[False], inputs & ~np.isfinite(found)])
                 if wrong.any():
                     finding = self._finding(w, np.full_like(self.values[w], math.nan), self.values[w], wrong)
-                    finding["hint"] = f"{self.table.cell(w, finding['first_row'])} holds no number: see its learning rate"
+                    cell = self.table.cell(w, finding["first_row"])
+                    finding["hint"] = f"{cell} holds no number: see its learning rate"
                     findings.append(finding)
                 continue
             expected = self.values[w][:-1] - lr * self.values[gradient][:-1]
@@ -153,9 +155,10 @@ class Grader:
                 column = self.values[name]
                 wrong = self._wrong(column, np.full_like(column, column[0]))
                 if wrong.any():
+                    fixed = f"${self.table.columns[name]}${self.table.first_row}"
                     findings.append(self._finding(name, np.full_like(column, column[0]), column, wrong,
                                                   f"{name} changes down the table: a reference that moves as it "
-                                                  f"is copied (write ${self.table.columns[name]}${self.table.first_row})"))
+                                                  f"is copied (write {fixed})"))
         return findings
 
     def _diagnose(self, quantity, expected, found, wrong, equation):
@@ -229,22 +232,3 @@ class Grader:
         difference = np.abs(self.values["E_total"] - self.reference["E_total"])
         index = int(np.nanargmax(difference)) if np.isfinite(difference).any() else 0
         return f"E_total is {difference[index]:.1e} off at row {self.table.first_row + index} because of it"
-
-
-def grade_summary(table, rows, formulas, network):
-    """Findings of a summary table: each learning rate's E_total column against the reference's
-    training of the workbook's network (its first table's first row) at that rate."""
-    findings = []
-    grader = Grader(table, rows, formulas)
-    for name, letter in table.columns.items():
-        rate = float(name.rsplit(" ", 1)[1])
-        found = grader.values[name]
-        expected = train(network, rate, len(found) - 1)["E_total"]
-        wrong = grader._wrong(found, expected)
-        if wrong.any():
-            finding = grader._finding(name, expected, found, wrong)
-            finding["mistake"] = (f"the E_total column for learning rate {rate:g} does not follow the table's "
-                                  f"training at that rate: pasted from an older version of the table?")
-            finding["hint"] = f"{letter}{finding['first_row']} should be E_total of iteration {int(wrong.argmax())}"
-            findings.append(finding)
-    return findings

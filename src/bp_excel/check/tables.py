@@ -21,9 +21,6 @@ QUANTITIES = ["i1", "i2", "t1", "t2", *WEIGHTS, "h1", "a_h1", "h2", "a_h2", "o1"
 NEEDED = ["i1", "i2", "t1", "t2", *WEIGHTS]  # what the reference computes from
 MIN_HEADERS = 12  # a row naming fewer quantities is prose or a partial table
 MAX_GAP = 6  # columns without a quantity name inside one table (Step, δ_o1, ∂E_total/∂a_h1, a spacer)
-# A summary table's column header: one E_total column per learning rate ("L.R. 0.1", "n=0.5", "lr 2").
-RATE_HEADER = re.compile(r"^\s*(?:l\.?\s?r\.?|lr|n|η|eta|α|alpha|learning\s*rate)\s*[=:]?\s*(\d+(?:\.\d*)?|\.\d+)\s*$",
-                         re.IGNORECASE)
 def display(name):
     """A quantity's name as reports print it: dE_dw1 -> dE/dw1."""
     return name.replace("dE_dw", "dE/dw")
@@ -152,29 +149,6 @@ def _constants(table, cells, rows):
                 if is_number(value(rows, candidate)):
                     table.constants[name] = candidate
                     break
-
-
-def find_summaries(formulas, values):
-    """Summary tables: a header row naming two or more learning rates, each over a column of
-    E_total by iteration. Their columns are named 'E_total at lr 0.1'."""
-    found = []
-    for name, cells in formulas.items():
-        by_row = {}
-        for cell, content in cells.items():
-            match = RATE_HEADER.match(content) if isinstance(content, str) else None
-            if match:
-                letters, row = coordinate_from_string(cell)
-                by_row.setdefault(row, {})[f"E_total at lr {float(match[1]):g}"] = letters
-        for row, columns in sorted(by_row.items()):
-            if len(columns) >= 2:
-                table = Table(name, row, columns, kind="summary", first_row=row + 1)
-                last = row
-                while any(is_number(value(values[name], f"{c}{last + 1}")) for c in columns.values()):
-                    last += 1
-                table.last_row = last
-                if last > row:
-                    found.append(table)
-    return found
 
 
 def _data_rows(table, rows, cells, end=None):
