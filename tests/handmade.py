@@ -78,6 +78,26 @@ def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2
     return wb
 
 
+# Each header's quantity under the names the NumPy reference gives its columns (network.train).
+REFERENCE_NAME = {h: {"E_tot": "E_total"}.get(h, h.replace("∂E/∂", "dE_d")) for h in HEADERS}
+
+
+def paste(ws, columns, learning_rate, header_row=2, first_column=1):
+    """Write a table of typed values, as pasted from another sheet: columns ({reference name: values
+    by iteration}) under handmade's headers, the inputs and targets of START, and "η" with the rate
+    on the row above the header, over the table's sixth and seventh columns."""
+    ws.cell(header_row - 1, first_column + 5, "η")
+    ws.cell(header_row - 1, first_column + 6, learning_rate)
+    length = len(columns["w1"])
+    for k, header in enumerate(HEADERS):
+        ws.cell(header_row, first_column + k, header)
+        for row in range(length):
+            name = REFERENCE_NAME[header]
+            typed = START[name] if name in ("t1", "t2", "i1", "i2") else float(columns[name][row])
+            ws.cell(header_row + 1 + row, first_column + k, typed)
+    return ws
+
+
 def save(wb, path):
     wb.save(path)
     return path

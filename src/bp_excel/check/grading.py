@@ -11,6 +11,7 @@ A wrong column is then matched against the usual mistakes (a quantity written in
 sibling, missing brackets, the update's sign), to name the mistake in the equations' vocabulary.
 """
 import math
+from decimal import Decimal
 
 import numpy as np
 
@@ -38,16 +39,14 @@ def _numbers(table, rows):
 
 
 def _decimals(values):
-    """The fewest decimals any column of a pasted table was rounded to (None: full precision)."""
+    """The decimals a pasted table was rounded to (None: full precision): the fewest that any of its
+    rounded computed columns goes to, a rounded column being one with no value of 15 significant
+    digits (a full-precision column starts with short values too: h1 = 0.0275 of inputs 0.05, 0.1)."""
     fewest = None
     for column in values.values():
-        for x in column[:20]:
-            if not math.isfinite(x) or x == 0:
-                continue
-            text = repr(float(x))
-            if "e" in text or len(text.replace("-", "").replace(".", "").lstrip("0")) >= 15:
-                continue
-            places = len(text.split(".")[1]) if "." in text else 0
+        digits = [Decimal(repr(float(x))).as_tuple() for x in column[:20] if math.isfinite(x) and x != 0]
+        if digits and all(len(d.digits) < 15 for d in digits):
+            places = max(max(0, -d.exponent) for d in digits)
             fewest = places if fewest is None else min(fewest, places)
     return fewest
 
@@ -65,7 +64,8 @@ class Grader:
         length = table.last_row - table.first_row + 1
         for name, cell in table.constants.items():
             self.values[name] = np.full(length, float(value(rows, cell)))
-        decimals = _decimals(numbers) if table.kind in ("pasted", "summary") else None
+        computed = {q: column for q, column in numbers.items() if q not in NEEDED}
+        decimals = _decimals(computed) if table.kind in ("pasted", "summary") else None
         self.absolute = 2 * 10.0 ** -decimals if decimals is not None else 1e-15
         self.have = set(table.columns) | set(table.constants)
 
