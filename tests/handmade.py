@@ -39,23 +39,24 @@ MISTAKES = {
 
 
 def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2, step=False, greek=False,
-          prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None):
+          prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None, rate_row=1):
     """Write a table (header at header_row, iteration 0 below it) and return the workbook.
     update: the weights' update formula instead of w − lr·∂E/∂w; moving_rate: the learning-rate
-    reference fixed only in its column ($G3), as some students write it."""
+    reference fixed only in its column ($G3), as some students write it; rate_row: the row of
+    "η =" and the rate, over the table's sixth and seventh columns. With wb and no sheet, the
+    table goes on the active sheet, beside or under what is there."""
     wb = wb or openpyxl.Workbook()
     ws = wb.active if sheet is None else wb.create_sheet(sheet)
     formulas = {**FORMULAS, **(MISTAKES[mistake][1] if mistake else {})}
     headers = (["Step"] if step else []) + HEADERS
     letter = {h: get_column_letter(first_column + k) for k, h in enumerate(headers)}
-    rate_label, rate_cell = (get_column_letter(first_column + 5), 1), f"{get_column_letter(first_column + 6)}1"
-    ws[f"{rate_label[0]}{rate_label[1]}"] = "η ="
-    ws[rate_cell] = learning_rate
+    rate_column = get_column_letter(first_column + 6)
+    ws[f"{get_column_letter(first_column + 5)}{rate_row}"] = "η ="
+    ws[f"{rate_column}{rate_row}"] = learning_rate
     if prose:
         for k, text in enumerate(["h1 = w1*i1 + w2*i2", "a_h1 = σ(h1) = 1/(1+exp(-h1))", "E_total = E1 + E2",
                                   "∂E/∂w5 = (a_o1 - t1)*a_o1*(1-a_o1)*a_h1"]):
             ws[f"{get_column_letter(first_column + 12)}{k + 2}"] = text
-    column, row_number = rate_cell.rstrip("0123456789"), rate_cell[len(rate_cell.rstrip("0123456789")):]
     for k, header in enumerate(headers):
         ws[f"{letter[header]}{header_row}"] = GREEK.get(header, header) if greek else header
     for iteration in range(rows):
@@ -70,7 +71,7 @@ def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2
             if iteration == 0:
                 ws[cells[w]] = START[w]
             else:
-                rate = f"${column}{row - header_row - 1}" if moving_rate else f"${column}${row_number}"
+                rate = f"${rate_column}{rate_row + iteration - 1}" if moving_rate else f"${rate_column}${rate_row}"
                 template = update or "={w}-{rate}*{gradient}"
                 ws[cells[w]] = template.format(w=above[w], rate=rate, gradient=above[gradient])
         for name, formula in formulas.items():

@@ -1,9 +1,11 @@
 """bp_excel check on layouts it has not seen (issue 36): where a table ends, several tables on one
 sheet, each with its own learning rate. Each workbook is built cell by cell (tests/handmade.py)."""
 import handmade
+import openpyxl
 import pytest
 
 from bp_excel.check.checker import check
+from bp_excel.network import Network, train
 
 pytestmark = pytest.mark.usefixtures("libreoffice")
 TIMEOUT = 300
@@ -16,7 +18,30 @@ def _stacked():
     return handmade.write(rows=5, header_row=8, mistake="w6 for w7", wb=wb)
 
 
-LAYOUTS = {"stacked": _stacked}
+def _side_by_side():
+    """Two tables on one header row, each with its rate over it: 0.5 in G1, 2 in AO1."""
+    wb = handmade.write(rows=5, learning_rate=0.5)
+    return handmade.write(rows=5, learning_rate=2, first_column=35, wb=wb)
+
+
+def _one_under_another():
+    """Two tables, a blank row and the second's rate (G11) between them."""
+    wb = handmade.write(rows=5, learning_rate=0.5)
+    return handmade.write(rows=5, learning_rate=2, header_row=12, rate_row=11, wb=wb)
+
+
+def _pasted(*places):
+    """Pasted tables, at (header row, first column) each, with the rates 0.5, 2, ... labelled over
+    each: the updates name no cell, so each table's rate is the label nearest it."""
+    wb = openpyxl.Workbook()
+    for (header_row, first_column), rate in zip(places, [0.5, 2]):
+        handmade.paste(wb.active, train(Network(), rate, 5), rate, header_row, first_column)
+    return wb
+
+
+LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under another": _one_under_another,
+           "pasted side by side": lambda: _pasted((2, 1), (2, 35)),
+           "pasted one under another": lambda: _pasted((2, 1), (12, 1))}
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +59,14 @@ def test_a_table_ends_where_the_next_ones_header_row_begins(graded):
     assert first["ok"], first["wrong"]
     assert [(f["quantity"], f["first_row"]) for f in second["wrong"]] == [("o2", 9)]
     assert "uses w6 where w7" in second["wrong"][0]["mistake"]
+
+
+@pytest.mark.parametrize("name, rate_cells", [
+    ("side by side", ["G1", "AO1"]), ("one under another", ["G1", "G11"]),
+    ("pasted side by side", ["G1", "AO1"]), ("pasted one under another", ["G1", "G11"]),
+])
+def test_several_tables_on_one_sheet_each_with_its_own_learning_rate(graded, name, rate_cells):
+    report = graded[name]
+    rates = [(t["learning_rate"], t["learning_rate_cell"]) for t in report["tables"]]
+    assert rates == list(zip([0.5, 2.0], rate_cells))
+    assert report["ok"], [t["wrong"][:1] for t in report["tables"]]

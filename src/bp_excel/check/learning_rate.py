@@ -44,7 +44,11 @@ def update_references(table, cells):
 
 
 def learning_rate_from_label(table, cells, rows):
-    """A number beside or below a label such as η, lr or 'learning rate' above or left of the table."""
+    """The number beside or below a label such as η, lr or 'learning rate', above the table or on
+    its header row: of several (a sheet of tables, each with its rate), the label nearest the table,
+    counting the rows above its header and the columns outside its own."""
+    columns = [column_index_from_string(c) for c in table.columns.values()]
+    found = []
     for cell, content in cells.items():
         if isinstance(content, str) and LR_LABEL.match(content):
             letters, row = coordinate_from_string(cell)
@@ -53,8 +57,11 @@ def learning_rate_from_label(table, cells, rows):
                 continue
             for candidate in (f"{get_column_letter(col + 1)}{row}", f"{letters}{row + 1}"):
                 if is_number(value(rows, candidate)):
-                    return float(value(rows, candidate)), candidate
-    return None, None
+                    distance = table.header_row - row + max(0, min(columns) - col, col - max(columns))
+                    found.append((distance, float(value(rows, candidate)), candidate))
+                    break
+    _, rate, cell = min(found, key=lambda f: f[0], default=(None, None, None))
+    return rate, cell
 
 
 def infer(table, cells, rows, grader, learning_rate=None, learning_rate_cell=None):
