@@ -39,9 +39,22 @@ def _pasted(*places):
     return wb
 
 
+def _one_iteration(update=None):
+    """Iteration 0 in full, then a row of the updated weights (and the inputs) with nothing computed
+    from them: the one update the exercise asks for."""
+    wb = handmade.write(rows=2, update=update)
+    ws = wb.active
+    for cell in ws[4]:
+        if ws.cell(2, cell.column).value in handmade.FORMULAS:
+            cell.value = None
+    return wb
+
+
 LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under another": _one_under_another,
            "pasted side by side": lambda: _pasted((2, 1), (2, 35)),
-           "pasted one under another": lambda: _pasted((2, 1), (12, 1))}
+           "pasted one under another": lambda: _pasted((2, 1), (12, 1)),
+           "one iteration": _one_iteration,
+           "one iteration, update's sign": lambda: _one_iteration(update="={w}+{rate}*{gradient}")}
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +83,12 @@ def test_several_tables_on_one_sheet_each_with_its_own_learning_rate(graded, nam
     rates = [(t["learning_rate"], t["learning_rate_cell"]) for t in report["tables"]]
     assert rates == list(zip([0.5, 2.0], rate_cells))
     assert report["ok"], [t["wrong"][:1] for t in report["tables"]]
+
+
+def test_a_last_row_of_updated_weights_only_is_graded_for_its_updates_alone(graded):
+    (table,) = graded["one iteration"]["tables"]
+    assert (table["first_row"], table["last_row"]) == (3, 4)
+    assert table["ok"], table["wrong"]
+    (table,) = graded["one iteration, update's sign"]["tables"]
+    assert {(f["quantity"], f["first_row"]) for f in table["wrong"]} == {(f"w{k}", 4) for k in range(1, 9)}
+    assert "sign" in table["wrong"][0]["mistake"]

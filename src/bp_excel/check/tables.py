@@ -62,6 +62,8 @@ class Table:
     learning_rate: float | None = None
     learning_rate_cell: str | None = None
     kind: str = "table"  # "table" (formulas) or "pasted" (typed values)
+    # The last row holds only the weights after the last update (and the inputs): nothing computed.
+    last_row_weights_only: bool = False
     constants: dict = field(default_factory=dict)  # {input: cell} of inputs given once, beside the table
     warnings: list = field(default_factory=list)
     # The warnings that also explain wrong updates (a learning-rate reference that moves, is text or
@@ -174,6 +176,9 @@ def _data_rows(table, rows, cells, end=None):
     if repeated < last:
         table.warnings.append(f"rows {repeated + 1}-{last} repeat row {repeated}: left out")
     table.last_row = repeated
+    computed = [q for q in table.columns if q not in NEEDED]
+    table.last_row_weights_only = repeated > table.first_row and all(
+        cells.get(table.cell(q, repeated)) is None for q in computed)
 
 
 def _kind(table, cells):
