@@ -35,12 +35,16 @@ MISTAKES = {
     "E_total is E1": ("E_total", {"E_tot": "={E1}"}, "leaves out E2"),
     "a_o1 for a_o2 in w7": ("dE/dw7", {"∂E/∂w7": "=({a_o1}-{t2})*{a_o1}*(1-{a_o1})*{a_h1}"}, "uses a_o1 where a_o2"),
     "i1 for i2": ("dE/dw2", {"∂E/∂w2": FORMULAS["∂E/∂w1"]}, "uses i1 where i2"),
+    "w6 for w7 in dE/dw1": ("dE/dw1", {f"∂E/∂w{k}": FORMULAS[f"∂E/∂w{k}"].replace("{w7}", "{w6}") for k in (1, 2)},
+                            "uses w6 where w7"),
 }
 
 
 def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2, step=False, greek=False,
-          prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None, rate_row=1):
+          prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None, rate_row=1,
+          spelling=None):
     """Write a table (header at header_row, iteration 0 below it) and return the workbook.
+    greek, spelling ({header: as written}): headers spelled otherwise than HEADERS.
     update: the weights' update formula instead of w − lr·∂E/∂w; moving_rate: the learning-rate
     reference fixed only in its column ($G3), as some students write it; rate_row: the row of
     "η =" and the rate, over the table's sixth and seventh columns. With wb and no sheet, the
@@ -58,7 +62,7 @@ def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2
                                   "∂E/∂w5 = (a_o1 - t1)*a_o1*(1-a_o1)*a_h1"]):
             ws[f"{get_column_letter(first_column + 12)}{k + 2}"] = text
     for k, header in enumerate(headers):
-        ws[f"{letter[header]}{header_row}"] = GREEK.get(header, header) if greek else header
+        ws[f"{letter[header]}{header_row}"] = {**(GREEK if greek else {}), **(spelling or {})}.get(header, header)
     for iteration in range(rows):
         row = header_row + 1 + iteration
         cells = {h: f"{letter[h]}{row}" for h in headers}

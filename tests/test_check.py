@@ -22,7 +22,8 @@ FIRST = HEADER_ROW + 1  # iteration 0's row
     ("a_h1", "a_h1"), ("act_h1", "a_h1"), ("a_o1", "a_o1"), ("a_01", "a_o1"), ("act_o1", "a_o1"),
     ("E_total", "E_total"), ("E_tot", "E_total"), ("Etotal", "E_total"), ("E_Total", "E_total"),
     ("∂E/∂w1", "dE_dw1"), ("∂E_total/∂w1", "dE_dw1"), ("∂E_total/∂W5", "dE_dw5"), ("δE_tot/δw1", "dE_dw1"),
-    ("dE/dw1", "dE_dw1"), ("Etotaldw1", "dE_dw1"), ("w 3", "w3"), ("t2", "t2"), ("h1", "h1"), ("out_h1", "a_h1"),
+    ("dE/dw1", "dE_dw1"), ("Etotaldw1", "dE_dw1"), ("dw1", "dE_dw1"), ("E∂w8", "dE_dw8"), ("𝟃w1", "dE_dw1"),
+    ("𝟃E/𝟃w5", "dE_dw5"), ("w₃", "w3"), ("Δw1", None), ("w 3", "w3"), ("t2", "t2"), ("h1", "h1"), ("out_h1", "a_h1"),
     ("σ(o2)", "a_o2"), ("net_o1", "o1"), ("i1 =", "i1"), ("Total error", "E_total"), ("b1", "b1"),
     ("h1 = w1*i1 + w2*i2", None), ("Step", None), ("iteration", None), ("δ_o1", None), ("∂E_total/∂a_h1", None),
 ])

@@ -53,6 +53,10 @@ def _one_iteration(update=None):
 LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under another": _one_under_another,
            "pasted side by side": lambda: _pasted((2, 1), (2, 35)),
            "pasted one under another": lambda: _pasted((2, 1), (12, 1)),
+           "gradients headed dw1..dw8, w6 for w7": lambda: handmade.write(
+               rows=5, mistake="w6 for w7 in dE/dw1", spelling={f"∂E/∂w{k}": f"dw{k}" for k in range(1, 9)}),
+           "gradients headed 𝟃E/𝟃w1..": lambda: handmade.write(
+               rows=5, spelling={f"∂E/∂w{k}": f"𝟃E/𝟃w{k}" for k in range(1, 9)}),
            "one iteration": _one_iteration,
            "one iteration, update's sign": lambda: _one_iteration(update="={w}+{rate}*{gradient}")}
 
@@ -61,7 +65,8 @@ LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under anothe
 def graded(tmp_path_factory):
     """Every layout above, checked in one run (one LibreOffice process), by name."""
     folder = tmp_path_factory.mktemp("layouts")
-    paths = {name: handmade.save(build(), folder / f"{name}.xlsx") for name, build in LAYOUTS.items()}
+    paths = {name: handmade.save(build(), folder / f"layout{k}.xlsx")
+             for k, (name, build) in enumerate(LAYOUTS.items())}
     return dict(zip(paths, check(list(paths.values()), TIMEOUT)))
 
 
@@ -92,3 +97,12 @@ def test_a_last_row_of_updated_weights_only_is_graded_for_its_updates_alone(grad
     (table,) = graded["one iteration, update's sign"]["tables"]
     assert {(f["quantity"], f["first_row"]) for f in table["wrong"]} == {(f"w{k}", 4) for k in range(1, 9)}
     assert "sign" in table["wrong"][0]["mistake"]
+
+
+def test_short_gradient_headers_are_the_gradients_and_graded(graded):
+    (table,) = graded["gradients headed 𝟃E/𝟃w1.."]["tables"]
+    assert table["ok"] and table["columns"]["dE/dw8"] == "AE"
+    (table,) = graded["gradients headed dw1..dw8, w6 for w7"]["tables"]
+    assert [f"dE/dw{k}" for k in range(1, 9)] == [q for q in table["columns"] if q.startswith("dE/")]
+    assert [(f["quantity"], f["first_row"]) for f in table["wrong"]] == [("dE/dw1", 3), ("dE/dw2", 3)]
+    assert all("uses w6 where w7" in f["mistake"] for f in table["wrong"])

@@ -6,6 +6,7 @@ a_h2 o1 o2 a_o1 a_o2 E1 E2 E_total dE_dw1..dE_dw8; reports spell the gradients d
 """
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -33,12 +34,15 @@ def internal(name):
 
 def quantity_of(header):
     """The quantity a header cell names, in any of the spellings seen in hand-made workbooks
-    (a_h1, act_h1, a_01, E_tot, Etotal, ∂E/∂w1, ∂E_total/∂W5, δE_tot/δw1, dE/dw1, Etotaldw1...), or None."""
+    (a_h1, act_h1, a_01, E_tot, Etotal, ∂E/∂w1, ∂E_total/∂W5, δE_tot/δw1, dE/dw1, Etotaldw1, dw1,
+    E∂w1, 𝟃w1...), or None. Letters of Unicode's mathematical alphabets read as the plain ones (𝟃 as
+    ∂, w₁ as w1); Δw1, the step a weight takes, is no gradient."""
     if not isinstance(header, str) or len(header) > 40:
         return None
-    key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d")).rstrip("=:")
+    plain = unicodedata.normalize("NFKC", header).replace("∂", "d").replace("δ", "d")
+    key = re.sub(r"[\s_\-.()]", "", plain.lower()).rstrip("=:")
     patterns = [
-        (r"d?e(?:total|tot|t)?/?d?w([1-8])", "dE_dw{}"),
+        (r"(?:d?e(?:total|tot|t)?/?d?|d)w([1-8])", "dE_dw{}"),
         (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"),
         (r"w([1-8])", "w{}"),
         (r"(?:net)?h([12])", "h{}"), (r"(?:net)?o([12])", "o{}"),
