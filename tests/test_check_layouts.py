@@ -50,6 +50,22 @@ def _one_iteration(update=None):
     return wb
 
 
+# A pasted table's rate (0.8) and its label, placed as learners place them: ({cell: content}, the rate's cell).
+LABELS = {"ɳ, '=' and the rate": ({"B1": "ɳ", "C1": "=", "D1": 0.8}, "D1"),
+          "h over the rate": ({"B1": "h", "B2": 0.8}, "B2"),
+          "n = right of the rate": ({"B2": 0.8, "C2": "n ="}, "B2"),
+          "learning rate under it": ({"B1": 0.8, "B2": "learning rate"}, "B1")}
+
+
+def _labelled(cells):
+    wb = openpyxl.Workbook()
+    ws = handmade.paste(wb.active, train(Network(), 0.8, 5), 0.8, header_row=4)
+    ws["F3"] = ws["G3"] = None  # paste's own "η" and rate
+    for cell, content in cells.items():
+        ws[cell] = content
+    return wb
+
+
 LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under another": _one_under_another,
            "pasted side by side": lambda: _pasted((2, 1), (2, 35)),
            "pasted one under another": lambda: _pasted((2, 1), (12, 1)),
@@ -57,6 +73,7 @@ LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under anothe
                rows=5, mistake="w6 for w7 in dE/dw1", spelling={f"∂E/∂w{k}": f"dw{k}" for k in range(1, 9)}),
            "gradients headed 𝟃E/𝟃w1..": lambda: handmade.write(
                rows=5, spelling={f"∂E/∂w{k}": f"𝟃E/𝟃w{k}" for k in range(1, 9)}),
+           **{f"rate labelled {name}": lambda cells=cells: _labelled(cells) for name, (cells, _) in LABELS.items()},
            "one iteration": _one_iteration,
            "one iteration, update's sign": lambda: _one_iteration(update="={w}+{rate}*{gradient}")}
 
@@ -106,3 +123,11 @@ def test_short_gradient_headers_are_the_gradients_and_graded(graded):
     assert [f"dE/dw{k}" for k in range(1, 9)] == [q for q in table["columns"] if q.startswith("dE/")]
     assert [(f["quantity"], f["first_row"]) for f in table["wrong"]] == [("dE/dw1", 3), ("dE/dw2", 3)]
     assert all("uses w6 where w7" in f["mistake"] for f in table["wrong"])
+
+
+@pytest.mark.parametrize("name", LABELS)
+def test_a_learning_rate_is_read_beside_its_label_however_eta_is_typed(graded, name):
+    rate_cell = LABELS[name][1]
+    (table,) = graded[f"rate labelled {name}"]["tables"]
+    assert (table["learning_rate"], table["learning_rate_cell"]) == (0.8, rate_cell)
+    assert table["ok"], table["wrong"][:1]
