@@ -66,6 +66,18 @@ def _labelled(cells):
     return wb
 
 
+def _headers_over_two_rows():
+    """h1 | a_h1 | ... headed "net" and "out" over "h1", ∂E/∂w1 .. headed "∂E_total" over "/∂w1"."""
+    lower = {"h1": "h1", "a_h1": "h1", "h2": "h2", "a_h2": "h2", "o1": "o1", "a_o1": "o1", "o2": "o2", "a_o2": "o2",
+             **{f"∂E/∂w{k}": f"/∂w{k}" for k in range(1, 9)}}
+    upper = {"h1": "net", "a_h1": "out", "h2": "net", "a_h2": "out", "o1": "net", "a_o1": "out", "o2": "net",
+             "a_o2": "out", **{f"∂E/∂w{k}": "∂E_total" for k in range(1, 9)}}
+    wb = handmade.write(rows=5, header_row=3, spelling=lower)
+    for header, text in upper.items():
+        wb.active.cell(2, 1 + handmade.HEADERS.index(header), text)
+    return wb
+
+
 LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under another": _one_under_another,
            "pasted side by side": lambda: _pasted((2, 1), (2, 35)),
            "pasted one under another": lambda: _pasted((2, 1), (12, 1)),
@@ -74,6 +86,7 @@ LAYOUTS = {"stacked": _stacked, "side by side": _side_by_side, "one under anothe
            "gradients headed 𝟃E/𝟃w1..": lambda: handmade.write(
                rows=5, spelling={f"∂E/∂w{k}": f"𝟃E/𝟃w{k}" for k in range(1, 9)}),
            **{f"rate labelled {name}": lambda cells=cells: _labelled(cells) for name, (cells, _) in LABELS.items()},
+           "headers over two rows": _headers_over_two_rows,
            "one iteration": _one_iteration,
            "one iteration, update's sign": lambda: _one_iteration(update="={w}+{rate}*{gradient}")}
 
@@ -130,4 +143,11 @@ def test_a_learning_rate_is_read_beside_its_label_however_eta_is_typed(graded, n
     rate_cell = LABELS[name][1]
     (table,) = graded[f"rate labelled {name}"]["tables"]
     assert (table["learning_rate"], table["learning_rate_cell"]) == (0.8, rate_cell)
+    assert table["ok"], table["wrong"][:1]
+
+
+def test_headers_written_over_two_rows(graded):
+    (table,) = graded["headers over two rows"]["tables"]
+    assert (table["header_row"], table["first_row"], len(table["columns"])) == (3, 4, 31)
+    assert (table["columns"]["h1"], table["columns"]["a_h1"], table["columns"]["dE/dw1"]) == ("I", "J", "X")
     assert table["ok"], table["wrong"][:1]

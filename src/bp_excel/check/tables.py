@@ -101,12 +101,16 @@ def _header_groups(row_cells):
 
 
 def _header_rows(cells):
-    """{row: [{quantity: column index}]} of a sheet's header rows, one group per table on the row."""
+    """{row: [{quantity: column index}]} of a sheet's header rows, one group per table on the row.
+    A header may be written over two rows ("out" over "h1", "∂E_total" over "/∂w1"): a cell is read
+    with the text above it where the two together name a quantity, and the table starts under it."""
     by_row = {}
     for cell, content in cells.items():
-        quantity = quantity_of(content)
+        letters, row = coordinate_from_string(cell)
+        above = cells.get(f"{letters}{row - 1}")
+        two_rows = quantity_of(f"{above} {content}") if isinstance(above, str) and isinstance(content, str) else None
+        quantity = two_rows or quantity_of(content)
         if quantity:
-            letters, row = coordinate_from_string(cell)
             by_row.setdefault(row, []).append((column_index_from_string(letters), quantity))
     return {row: groups for row, found in by_row.items() if (groups := _header_groups(sorted(found)))}
 
