@@ -35,29 +35,34 @@ MISTAKES = {
     "E_total is E1": ("E_total", {"E_tot": "={E1}"}, "leaves out E2"),
     "a_o1 for a_o2 in w7": ("dE/dw7", {"∂E/∂w7": "=({a_o1}-{t2})*{a_o1}*(1-{a_o1})*{a_h1}"}, "uses a_o1 where a_o2"),
     "i1 for i2": ("dE/dw2", {"∂E/∂w2": FORMULAS["∂E/∂w1"]}, "uses i1 where i2"),
+    "w6 for w7 in dE/dw1": ("dE/dw1", {f"∂E/∂w{k}": FORMULAS[f"∂E/∂w{k}"].replace("{w7}", "{w6}") for k in (1, 2)},
+                            "uses w6 where w7"),
 }
 
 
 def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2, step=False, greek=False,
-          prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None):
+          prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None, rate_row=1,
+          spelling=None):
     """Write a table (header at header_row, iteration 0 below it) and return the workbook.
+    greek, spelling ({header: as written}): headers spelled otherwise than HEADERS.
     update: the weights' update formula instead of w − lr·∂E/∂w; moving_rate: the learning-rate
-    reference fixed only in its column ($G3), as some students write it."""
+    reference fixed only in its column ($G3), as some students write it; rate_row: the row of
+    "η =" and the rate, over the table's sixth and seventh columns. With wb and no sheet, the
+    table goes on the active sheet, beside or under what is there."""
     wb = wb or openpyxl.Workbook()
     ws = wb.active if sheet is None else wb.create_sheet(sheet)
     formulas = {**FORMULAS, **(MISTAKES[mistake][1] if mistake else {})}
     headers = (["Step"] if step else []) + HEADERS
     letter = {h: get_column_letter(first_column + k) for k, h in enumerate(headers)}
-    rate_label, rate_cell = (get_column_letter(first_column + 5), 1), f"{get_column_letter(first_column + 6)}1"
-    ws[f"{rate_label[0]}{rate_label[1]}"] = "η ="
-    ws[rate_cell] = learning_rate
+    rate_column = get_column_letter(first_column + 6)
+    ws[f"{get_column_letter(first_column + 5)}{rate_row}"] = "η ="
+    ws[f"{rate_column}{rate_row}"] = learning_rate
     if prose:
         for k, text in enumerate(["h1 = w1*i1 + w2*i2", "a_h1 = σ(h1) = 1/(1+exp(-h1))", "E_total = E1 + E2",
                                   "∂E/∂w5 = (a_o1 - t1)*a_o1*(1-a_o1)*a_h1"]):
             ws[f"{get_column_letter(first_column + 12)}{k + 2}"] = text
-    column, row_number = rate_cell.rstrip("0123456789"), rate_cell[len(rate_cell.rstrip("0123456789")):]
     for k, header in enumerate(headers):
-        ws[f"{letter[header]}{header_row}"] = GREEK.get(header, header) if greek else header
+        ws[f"{letter[header]}{header_row}"] = {**(GREEK if greek else {}), **(spelling or {})}.get(header, header)
     for iteration in range(rows):
         row = header_row + 1 + iteration
         cells = {h: f"{letter[h]}{row}" for h in headers}
@@ -70,12 +75,32 @@ def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2
             if iteration == 0:
                 ws[cells[w]] = START[w]
             else:
-                rate = f"${column}{row - header_row - 1}" if moving_rate else f"${column}${row_number}"
+                rate = f"${rate_column}{rate_row + iteration - 1}" if moving_rate else f"${rate_column}${rate_row}"
                 template = update or "={w}-{rate}*{gradient}"
                 ws[cells[w]] = template.format(w=above[w], rate=rate, gradient=above[gradient])
         for name, formula in formulas.items():
             ws[cells[name]] = formula.format_map(cells)
     return wb
+
+
+# Each header's quantity under the names the NumPy reference gives its columns (network.train).
+REFERENCE_NAME = {h: {"E_tot": "E_total"}.get(h, h.replace("∂E/∂", "dE_d")) for h in HEADERS}
+
+
+def paste(ws, columns, learning_rate, header_row=2, first_column=1):
+    """Write a table of typed values, as pasted from another sheet: columns ({reference name: values
+    by iteration}) under handmade's headers, the inputs and targets of START, and "η" with the rate
+    on the row above the header, over the table's sixth and seventh columns."""
+    ws.cell(header_row - 1, first_column + 5, "η")
+    ws.cell(header_row - 1, first_column + 6, learning_rate)
+    length = len(columns["w1"])
+    for k, header in enumerate(HEADERS):
+        ws.cell(header_row, first_column + k, header)
+        for row in range(length):
+            name = REFERENCE_NAME[header]
+            typed = START[name] if name in ("t1", "t2", "i1", "i2") else float(columns[name][row])
+            ws.cell(header_row + 1 + row, first_column + k, typed)
+    return ws
 
 
 def save(wb, path):

@@ -22,7 +22,8 @@ FIRST = HEADER_ROW + 1  # iteration 0's row
     ("a_h1", "a_h1"), ("act_h1", "a_h1"), ("a_o1", "a_o1"), ("a_01", "a_o1"), ("act_o1", "a_o1"),
     ("E_total", "E_total"), ("E_tot", "E_total"), ("Etotal", "E_total"), ("E_Total", "E_total"),
     ("∂E/∂w1", "dE_dw1"), ("∂E_total/∂w1", "dE_dw1"), ("∂E_total/∂W5", "dE_dw5"), ("δE_tot/δw1", "dE_dw1"),
-    ("dE/dw1", "dE_dw1"), ("Etotaldw1", "dE_dw1"), ("w 3", "w3"), ("t2", "t2"), ("h1", "h1"), ("out_h1", "a_h1"),
+    ("dE/dw1", "dE_dw1"), ("Etotaldw1", "dE_dw1"), ("dw1", "dE_dw1"), ("E∂w8", "dE_dw8"), ("𝟃w1", "dE_dw1"),
+    ("𝟃E/𝟃w5", "dE_dw5"), ("w₃", "w3"), ("Δw1", None), ("w 3", "w3"), ("t2", "t2"), ("h1", "h1"), ("out_h1", "a_h1"),
     ("σ(o2)", "a_o2"), ("net_o1", "o1"), ("i1 =", "i1"), ("Total error", "E_total"), ("b1", "b1"),
     ("h1 = w1*i1 + w2*i2", None), ("Step", None), ("iteration", None), ("δ_o1", None), ("∂E_total/∂a_h1", None),
 ])
@@ -126,19 +127,30 @@ def test_pasted_rounded_values_with_the_last_row_repeated(tmp_path):
 
     reference = train(Network(), 0.5, 20)
     wb = openpyxl.Workbook()
-    ws = wb.active
-    names = {"E_tot": "E_total", **{f"∂E/∂w{k}": f"dE_dw{k}" for k in range(1, 9)}}
-    ws.append(["η", 0.5])
-    ws.append(handmade.HEADERS)
-    inputs = {"t1": 0.5, "t2": 0.5, "i1": 0.05, "i2": 0.1}
-    for k in [*range(21), 20, 20, 20]:
-        ws.append([inputs[h] if h in inputs else round(float(reference[names.get(h, h)][k]), 6)
-                   for h in handmade.HEADERS])
+    handmade.paste(wb.active, {q: [round(float(x), 6) for x in [*v, v[-1], v[-1], v[-1]]]
+                               for q, v in reference.items()}, 0.5)
     report, = check([handmade.save(wb, tmp_path / "pasted.xlsx")], TIMEOUT)
     (table,) = report["tables"]
     assert table["kind"] == "pasted" and report["ok"], table["wrong"][:2]
     assert table["last_row"] == FIRST + 20 and any("repeat row" in w for w in table["warnings"])
     assert table["learning_rate"] == pytest.approx(0.5, rel=1e-3)
+
+
+def test_a_pasted_table_is_compared_at_the_precision_of_its_computed_columns(tmp_path):
+    # Full precision but for the inputs and first weights, typed short (0.15), and dE/dw3 computed
+    # from a_h1 where a_h2 belongs: a difference of 1e-5, far above the precision of the columns.
+    import openpyxl
+
+    reference = train(Network(), 0.5, 10)
+    r = reference
+    wrong = (r["delta_o1"] * r["w6"] + r["delta_o2"] * r["w8"]) * r["a_h1"] * (1 - r["a_h1"]) * 0.05
+    wb = openpyxl.Workbook()
+    handmade.paste(wb.active, {**reference, "dE_dw3": wrong}, 0.5)
+    report, = check([handmade.save(wb, tmp_path / "pasted-wrong.xlsx")], TIMEOUT)
+    (table,) = report["tables"]
+    assert table["kind"] == "pasted" and not report["ok"]
+    first = table["wrong"][0]
+    assert (first["quantity"], first["first_row"]) == ("dE/dw3", FIRST) and "uses a_h1 where a_h2" in first["mistake"]
 
 
 @pytest.mark.parametrize("build", [[], ["--biases", "0.35", "0.6", "--targets", "0.01", "0.99", "--lr", "0.5", "3"]])

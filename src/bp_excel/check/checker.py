@@ -9,8 +9,8 @@ from pathlib import Path
 
 import openpyxl
 
-from bp_excel.check import tables
-from bp_excel.check.grading import Grader, grade_summary
+from bp_excel.check import summaries, tables
+from bp_excel.check.grading import Grader
 from bp_excel.check.learning_rate import infer as infer_learning_rate
 from bp_excel.check.tables import display
 from bp_excel.equations import WEIGHTS
@@ -178,11 +178,11 @@ def _grade(path, copy, rows, sheet, header_row, mapping, learning_rate, learning
     graded = [grade_table(t, typed[t.sheet], rows[t.sheet], learning_rate, learning_rate_cell) for t in found]
     network = next((n for _, n in graded if n is not None), None)
     graded = [report for report, _ in graded]
-    for summary in tables.find_summaries(typed, rows):
+    for summary in summaries.find(typed, rows):
         if network is None:
             summary.warnings.append("no table to compare this summary with")
             graded.append(_report(summary, [], None))
         else:
-            graded.append(_report(summary, grade_summary(summary, rows[summary.sheet], typed[summary.sheet],
-                                                         network), None))
+            graded.append(_report(summary, summaries.grade(summary, rows[summary.sheet], typed[summary.sheet],
+                                                           network), None))
     return {"ok": all(t["ok"] for t in graded), "tables": graded}

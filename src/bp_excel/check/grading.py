@@ -11,6 +11,7 @@ A wrong column is then matched against the usual mistakes (a quantity written in
 sibling, missing brackets, the update's sign), to name the mistake in the equations' vocabulary.
 """
 import math
+from decimal import Decimal
 
 import numpy as np
 
@@ -38,16 +39,14 @@ def _numbers(table, rows):
 
 
 def _decimals(values):
-    """The fewest decimals any column of a pasted table was rounded to (None: full precision)."""
+    """The decimals a pasted table was rounded to (None: full precision): the fewest that any of its
+    rounded computed columns goes to, a rounded column being one with no value of 15 significant
+    digits (a full-precision column starts with short values too: h1 = 0.0275 of inputs 0.05, 0.1)."""
     fewest = None
     for column in values.values():
-        for x in column[:20]:
-            if not math.isfinite(x) or x == 0:
-                continue
-            text = repr(float(x))
-            if "e" in text or len(text.replace("-", "").replace(".", "").lstrip("0")) >= 15:
-                continue
-            places = len(text.split(".")[1]) if "." in text else 0
+        digits = [Decimal(repr(float(x))).as_tuple() for x in column[:20] if math.isfinite(x) and x != 0]
+        if digits and all(len(d.digits) < 15 for d in digits):
+            places = max(max(0, -d.exponent) for d in digits)
             fewest = places if fewest is None else min(fewest, places)
     return fewest
 
@@ -65,7 +64,8 @@ class Grader:
         length = table.last_row - table.first_row + 1
         for name, cell in table.constants.items():
             self.values[name] = np.full(length, float(value(rows, cell)))
-        decimals = _decimals(numbers) if table.kind in ("pasted", "summary") else None
+        computed = {q: column for q, column in numbers.items() if q not in NEEDED}
+        decimals = _decimals(computed) if table.kind in ("pasted", "summary") else None
         self.absolute = 2 * 10.0 ** -decimals if decimals is not None else 1e-15
         self.have = set(table.columns) | set(table.constants)
 
@@ -74,7 +74,8 @@ class Grader:
         scale = np.nanmax(np.abs(expected)) if np.isfinite(expected).any() else 0.0
         error = np.abs(found - expected)
         # Where expected is not a number, an input of this cell is wrong already: its own row is not.
-        return np.isfinite(expected) & ~(error <= self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale))
+        tolerance = self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale)
+        return np.isfinite(expected) & ~(error <= tolerance)
 
     def _finding(self, quantity, expected, found, wrong, mistake=None):
         t, index = self.table, int(np.argmax(wrong))
@@ -101,6 +102,8 @@ class Grader:
             expected = evaluate(equation, self.values)
             found = self.values[quantity]
             wrong = self._wrong(found, expected)
+            if self.table.last_row_weights_only:
+                wrong[-1] = False  # the weights after the last update: nothing is computed from them
             if wrong.any():
                 findings.append(self._diagnose(quantity, expected, found, wrong, equation))
         findings += self._updates()
@@ -127,7 +130,8 @@ class Grader:
                 wrong = np.concatenate([[False], inputs & ~np.isfinite(found)])
                 if wrong.any():
                     finding = self._finding(w, np.full_like(self.values[w], math.nan), self.values[w], wrong)
-                    finding["hint"] = f"{self.table.cell(w, finding['first_row'])} holds no number: see its learning rate"
+                    cell = self.table.cell(w, finding["first_row"])
+                    finding["hint"] = f"{cell} holds no number: see its learning rate"
                     findings.append(finding)
                 continue
             expected = self.values[w][:-1] - lr * self.values[gradient][:-1]
@@ -153,9 +157,10 @@ class Grader:
                 column = self.values[name]
                 wrong = self._wrong(column, np.full_like(column, column[0]))
                 if wrong.any():
+                    fixed = f"${self.table.columns[name]}${self.table.first_row}"
                     findings.append(self._finding(name, np.full_like(column, column[0]), column, wrong,
                                                   f"{name} changes down the table: a reference that moves as it "
-                                                  f"is copied (write ${self.table.columns[name]}${self.table.first_row})"))
+                                                  f"is copied (write {fixed})"))
         return findings
 
     def _diagnose(self, quantity, expected, found, wrong, equation):
@@ -224,27 +229,9 @@ class Grader:
         if drift is None or "E_total" not in self.have:
             return ""
         missing = ~np.isfinite(self.values["E_total"])
+        missing[-1] &= not self.table.last_row_weights_only
         if missing.any():
             return f"E_total is no number from row {self.table.first_row + int(missing.argmax())} on because of it"
         difference = np.abs(self.values["E_total"] - self.reference["E_total"])
         index = int(np.nanargmax(difference)) if np.isfinite(difference).any() else 0
         return f"E_total is {difference[index]:.1e} off at row {self.table.first_row + index} because of it"
-
-
-def grade_summary(table, rows, formulas, network):
-    """Findings of a summary table: each learning rate's E_total column against the reference's
-    training of the workbook's network (its first table's first row) at that rate."""
-    findings = []
-    grader = Grader(table, rows, formulas)
-    for name, letter in table.columns.items():
-        rate = float(name.rsplit(" ", 1)[1])
-        found = grader.values[name]
-        expected = train(network, rate, len(found) - 1)["E_total"]
-        wrong = grader._wrong(found, expected)
-        if wrong.any():
-            finding = grader._finding(name, expected, found, wrong)
-            finding["mistake"] = (f"the E_total column for learning rate {rate:g} does not follow the table's "
-                                  f"training at that rate: pasted from an older version of the table?")
-            finding["hint"] = f"{letter}{finding['first_row']} should be E_total of iteration {int(wrong.argmax())}"
-            findings.append(finding)
-    return findings

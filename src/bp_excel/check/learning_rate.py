@@ -14,7 +14,10 @@ from bp_excel.formulas.parser import FormulaError, parse, references
 from labkit.cli import UsageError
 from labkit.engines import value
 
-LR_LABEL = re.compile(r"^\s*(η|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n)\s*[=:]?\s*$", re.IGNORECASE)
+# η as typed on keyboards without it: ɳ, n, h (its Latin look-alikes).
+LR_LABEL = re.compile(r"^\s*(η|ɳ|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n|h)\s*[=:]?\s*$", re.IGNORECASE)
+# Where a label's number sits, nearest first: right of it (or past an "=" cell), below, left, above.
+BESIDE_LABEL = [(0, 1), (0, 2), (1, 0), (0, -1), (-1, 0)]
 
 
 def _update_mistake(table, text):
@@ -44,17 +47,26 @@ def update_references(table, cells):
 
 
 def learning_rate_from_label(table, cells, rows):
-    """A number beside or below a label such as η, lr or 'learning rate' above or left of the table."""
+    """The number beside a label such as η, lr or 'learning rate' (BESIDE_LABEL), above the table or
+    on its header row: of several (a sheet of tables, each with its rate), the label nearest the
+    table, counting the rows above its header and the columns outside its own."""
+    columns = [column_index_from_string(c) for c in table.columns.values()]
+    found = []
     for cell, content in cells.items():
         if isinstance(content, str) and LR_LABEL.match(content):
             letters, row = coordinate_from_string(cell)
             col = column_index_from_string(letters)
             if row > table.header_row:
                 continue
-            for candidate in (f"{get_column_letter(col + 1)}{row}", f"{letters}{row + 1}"):
+            beside = [f"{get_column_letter(col + right)}{row + down}" for down, right in BESIDE_LABEL
+                      if col + right >= 1 and 1 <= row + down <= table.header_row]  # never a data row
+            for candidate in beside:
                 if is_number(value(rows, candidate)):
-                    return float(value(rows, candidate)), candidate
-    return None, None
+                    distance = table.header_row - row + max(0, min(columns) - col, col - max(columns))
+                    found.append((distance, float(value(rows, candidate)), candidate))
+                    break
+    _, rate, cell = min(found, key=lambda f: f[0], default=(None, None, None))
+    return rate, cell
 
 
 def infer(table, cells, rows, grader, learning_rate=None, learning_rate_cell=None):

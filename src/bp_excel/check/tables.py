@@ -6,6 +6,7 @@ a_h2 o1 o2 a_o1 a_o2 E1 E2 E_total dE_dw1..dE_dw8; reports spell the gradients d
 """
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -21,9 +22,6 @@ QUANTITIES = ["i1", "i2", "t1", "t2", *WEIGHTS, "h1", "a_h1", "h2", "a_h2", "o1"
 NEEDED = ["i1", "i2", "t1", "t2", *WEIGHTS]  # what the reference computes from
 MIN_HEADERS = 12  # a row naming fewer quantities is prose or a partial table
 MAX_GAP = 6  # columns without a quantity name inside one table (Step, δ_o1, ∂E_total/∂a_h1, a spacer)
-# A summary table's column header: one E_total column per learning rate ("L.R. 0.1", "n=0.5", "lr 2").
-RATE_HEADER = re.compile(r"^\s*(?:l\.?\s?r\.?|lr|n|η|eta|α|alpha|learning\s*rate)\s*[=:]?\s*(\d+(?:\.\d*)?|\.\d+)\s*$",
-                         re.IGNORECASE)
 def display(name):
     """A quantity's name as reports print it: dE_dw1 -> dE/dw1."""
     return name.replace("dE_dw", "dE/dw")
@@ -36,13 +34,17 @@ def internal(name):
 
 def quantity_of(header):
     """The quantity a header cell names, in any of the spellings seen in hand-made workbooks
-    (a_h1, act_h1, a_01, E_tot, Etotal, ∂E/∂w1, ∂E_total/∂W5, δE_tot/δw1, dE/dw1, Etotaldw1...), or None."""
+    (a_h1, act_h1, a_01, E_tot, Etotal, ∂E/∂w1, ∂E_total/∂W5, δE_tot/δw1, dE/dw1, Etotaldw1, dw1,
+    E∂w1, 𝟃w1...), or None. Letters of Unicode's mathematical alphabets read as the plain ones (𝟃 as
+    ∂, w₁ as w1); Δw1, the step a weight takes, is no gradient."""
     if not isinstance(header, str) or len(header) > 40:
         return None
-    key = re.sub(r"[\s_\-.()]", "", header.lower().replace("∂", "d").replace("δ", "d")).rstrip("=:")
+    plain = unicodedata.normalize("NFKC", header).replace("∂", "d").replace("δ", "d")
+    key = re.sub(r"[\s_\-.()]", "", plain.lower()).rstrip("=:")
     patterns = [
-        (r"d?e(?:total|tot|t)?/?d?w([1-8])", "dE_dw{}"),
-        (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"), (r"w([1-8])", "w{}"),
+        (r"(?:d?e(?:total|tot|t)?/?d?|d)w([1-8])", "dE_dw{}"),
+        (r"(?:i|in|input)([12])", "i{}"), (r"(?:b|bias)([12])", "b{}"), (r"(?:t|target)([12])", "t{}"),
+        (r"w([1-8])", "w{}"),
         (r"(?:net)?h([12])", "h{}"), (r"(?:net)?o([12])", "o{}"),
         (r"(?:a|act|out|σ|sig|sigmoid)h([12])", "a_h{}"), (r"(?:a|act|out|σ|sig|sigmoid)[o0]([12])", "a_o{}"),
         (r"e([12])", "E{}"), (r"e(?:total|tot|t)|totalerror|error", "E_total"),
@@ -64,6 +66,8 @@ class Table:
     learning_rate: float | None = None
     learning_rate_cell: str | None = None
     kind: str = "table"  # "table" (formulas) or "pasted" (typed values)
+    # The last row holds only the weights after the last update (and the inputs): nothing computed.
+    last_row_weights_only: bool = False
     constants: dict = field(default_factory=dict)  # {input: cell} of inputs given once, beside the table
     warnings: list = field(default_factory=list)
     # The warnings that also explain wrong updates (a learning-rate reference that moves, is text or
@@ -96,6 +100,29 @@ def _header_groups(row_cells):
     return [g for g in groups if len(g) >= MIN_HEADERS]
 
 
+def _header_rows(cells):
+    """{row: [{quantity: column index}]} of a sheet's header rows, one group per table on the row.
+    A header may be written over two rows ("out" over "h1", "∂E_total" over "/∂w1"): a cell is read
+    with the text above it where the two together name a quantity, and the table starts under it."""
+    by_row = {}
+    for cell, content in cells.items():
+        letters, row = coordinate_from_string(cell)
+        above = cells.get(f"{letters}{row - 1}")
+        two_rows = quantity_of(f"{above} {content}") if isinstance(above, str) and isinstance(content, str) else None
+        quantity = two_rows or quantity_of(content)
+        if quantity:
+            by_row.setdefault(row, []).append((column_index_from_string(letters), quantity))
+    return {row: groups for row, found in by_row.items() if (groups := _header_groups(sorted(found)))}
+
+
+def _next_header_row(table, headers):
+    """The first header row below the table's whose table shares any of its columns: where it ends."""
+    columns = [column_index_from_string(c) for c in table.columns.values()]
+    return min((row for row, groups in headers.items() if row > table.header_row
+                and any(min(g.values()) <= max(columns) and max(g.values()) >= min(columns) for g in groups)),
+               default=None)
+
+
 def find(formulas, values, sheet=None, header_row=None, mapping=None):
     """Every table of the workbook. formulas: {sheet: {cell: content}} as typed (formulas as
     text); values: {sheet: rows} as an engine computed them. sheet, header_row, mapping
@@ -104,25 +131,19 @@ def find(formulas, values, sheet=None, header_row=None, mapping=None):
     for name, cells in formulas.items():
         if sheet and name != sheet:
             continue
-        by_row = {}
-        for cell, content in cells.items():
-            quantity = quantity_of(content)
-            if quantity:
-                letters, row = coordinate_from_string(cell)
-                by_row.setdefault(row, []).append((column_index_from_string(letters), quantity))
-        rows = [header_row] if header_row else sorted(by_row)
-        for row in rows:
-            groups = _header_groups(sorted(by_row.get(row, [])))
+        headers = _header_rows(cells)
+        for row in [header_row] if header_row else sorted(headers):
+            groups = headers.get(row, [])
             if header_row and mapping and not groups:
                 groups = [{}]
             for group in groups:
                 columns = {q: get_column_letter(c) for q, c in group.items()}
                 columns.update(mapping or {})
-                tables.append(Table(name, row, columns))
-    for table in tables:
-        _data_rows(table, values[table.sheet], formulas[table.sheet])
-        _kind(table, formulas[table.sheet])
-        _constants(table, formulas[table.sheet], values[table.sheet])
+                table = Table(name, row, columns)
+                _data_rows(table, values[name], cells, _next_header_row(table, headers))
+                _kind(table, cells)
+                _constants(table, cells, values[name])
+                tables.append(table)
     return [t for t in tables if t.last_row >= t.first_row]
 
 
@@ -140,37 +161,14 @@ def _constants(table, cells, rows):
                     break
 
 
-def find_summaries(formulas, values):
-    """Summary tables: a header row naming two or more learning rates, each over a column of
-    E_total by iteration. Their columns are named 'E_total at lr 0.1'."""
-    found = []
-    for name, cells in formulas.items():
-        by_row = {}
-        for cell, content in cells.items():
-            match = RATE_HEADER.match(content) if isinstance(content, str) else None
-            if match:
-                letters, row = coordinate_from_string(cell)
-                by_row.setdefault(row, {})[f"E_total at lr {float(match[1]):g}"] = letters
-        for row, columns in sorted(by_row.items()):
-            if len(columns) >= 2:
-                table = Table(name, row, columns, kind="summary", first_row=row + 1)
-                last = row
-                while any(is_number(value(values[name], f"{c}{last + 1}")) for c in columns.values()):
-                    last += 1
-                table.last_row = last
-                if last > row:
-                    found.append(table)
-    return found
-
-
-def _data_rows(table, rows, cells):
+def _data_rows(table, rows, cells, end=None):
     """The rows under the header that hold weights (numbers, formulas, or anything else typed
-    there, which the grader reports): the table ends at the first row with no weight at all.
-    Repeated trailing rows of typed values (a last row pasted several times) are reported and
-    left out."""
+    there, which the grader reports): the table ends at the first row with no weight at all, or
+    where another table's header row begins (end). Repeated trailing rows of typed values (a last
+    row pasted several times) are reported and left out."""
     weights = [w for w in WEIGHTS if w in table.columns]
     row = table.first_row = table.header_row + 1
-    while any(cells.get(table.cell(w, row)) is not None for w in weights):
+    while row != end and any(cells.get(table.cell(w, row)) is not None for w in weights):
         row += 1
     last = row - 1
 
@@ -186,6 +184,9 @@ def _data_rows(table, rows, cells):
     if repeated < last:
         table.warnings.append(f"rows {repeated + 1}-{last} repeat row {repeated}: left out")
     table.last_row = repeated
+    computed = [q for q in table.columns if q not in NEEDED]
+    table.last_row_weights_only = repeated > table.first_row and all(
+        cells.get(table.cell(q, repeated)) is None for q in computed)
 
 
 def _kind(table, cells):
