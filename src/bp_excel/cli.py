@@ -8,7 +8,7 @@ from bp_excel import layout, settings
 from bp_excel.build import xlsx
 from bp_excel.build.plots import save_plots
 from bp_excel.build.workbook import build
-from bp_excel.check import tables
+from bp_excel.check import gradebook, tables
 from bp_excel.check.checker import check as check_workbooks
 from bp_excel.check.report import check_status, details, linked_line, summary_line, without_solutions
 from bp_excel.formulas import evaluator, parser
@@ -17,7 +17,7 @@ from bp_excel.verify import reference
 from bp_excel.verify.compare import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, check
 from bp_excel.verify.render import render
 from labkit import desktop, engines
-from labkit.cli import Parser, UsageError, bounded, cell, command, finite, positive
+from labkit.cli import Parser, UsageError, bounded, cell, command, finite, output_file, positive
 
 DEFAULT_TIMEOUT_S = 120
 DEFAULT_SCREENS = settings.DEFAULT_OUT.parent / "screens"
@@ -99,6 +99,9 @@ def _add_check(commands):
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     c.add_argument("--solutions", action="store_true",
                    help="also give each wrong cell's right formula (by default: where it goes wrong, and a hint)")
+    c.add_argument("--gradebook", type=output_file(*gradebook.SUFFIXES), metavar="GRADES.xlsx|GRADES.csv",
+                   help="also write a row per workbook (those who need help first) to this .xlsx or .csv; the "
+                        ".xlsx counts each likely mistake across the class, with a chart")
 
 
 def _add_render(commands):
@@ -214,6 +217,9 @@ def run_check(args):
         elif not args.json:
             print("\n".join(details(report, args.solutions) if len(reports) == 1
                             else [summary_line(report), *linked_line(report)]))
+    if args.gradebook:
+        gradebook.write(args.gradebook, reports)
+        print(f"wrote {args.gradebook}: {gradebook.tally(reports)}", file=sys.stderr if args.json else sys.stdout)
     return check_status(reports)
 
 

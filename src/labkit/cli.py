@@ -81,17 +81,19 @@ def existing_file(text):
 existing_file.__name__ = "file"
 
 
-def output_file(suffix):
-    """An argparse type: a file to write, ending in suffix, in a folder that exists: checked before
-    the work, not after it (and a .txt is never overwritten with a workbook)."""
+def output_file(*suffixes):
+    """An argparse type: a file to write, ending in one of suffixes, in a folder that exists: checked
+    before the work, not after it (and a .txt is never overwritten with a workbook)."""
+    kinds = " or ".join(suffixes)
+
     def parse(text):
         path = Path(text)
-        if path.suffix.lower() != suffix:
-            raise argparse.ArgumentTypeError(f"must end in {suffix}, got {text}")
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"must end in {kinds}, got {text}")
         if path.is_dir() or not path.parent.is_dir():
             raise argparse.ArgumentTypeError(f"{text} is a folder" if path.is_dir() else f"no folder {path.parent}")
         return path
-    parse.__name__ = f"{suffix} file"
+    parse.__name__ = f"{kinds} file"
     return parse
 
 

@@ -1,10 +1,24 @@
-"""What both packages' openpyxl workbooks share: line charts as Excel draws them, over columns of
-their sheets, and sheets printed one page wide."""
-from openpyxl.chart import Reference, ScatterChart, Series
+"""What both packages' openpyxl workbooks share: line and bar charts as Excel draws them, over
+columns of their sheets, and sheets printed one page wide."""
+from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
 
 def scatter_chart(title, x_title, y_title, width_cm, height_cm):
     chart = ScatterChart(scatterStyle="lineMarker")  # Excel requires the element; openpyxl omits it by default
+    return _titled(chart, title, x_title, y_title, width_cm, height_cm)
+
+
+def bar_chart(title, x_title, y_title, width_cm, height_cm):
+    """Horizontal bars, the first category at the top (where a reader starts), as in the table."""
+    chart = BarChart()
+    chart.type = "bar"  # not a keyword of BarChart(), which would drop it silently
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.crosses = "max"  # the values' axis at the bottom, below the last bar
+    chart.y_axis.scaling.min = 0  # a bar's length is its value: from zero, never from the smallest bar
+    return _titled(chart, title, x_title, y_title, width_cm, height_cm)
+
+
+def _titled(chart, title, x_title, y_title, width_cm, height_cm):
     chart.title = title
     chart.style = 2
     chart.x_axis.title = x_title

@@ -18,6 +18,11 @@ def _number(x, missing="no number (an error, text or nothing)"):
     return f"{x:.6g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
+def first_wrong(report):
+    """(table, finding) of a wrong workbook's first wrong column: its first wrong table's first."""
+    return next((t, f) for t in report["tables"] for f in t["wrong"][:1])
+
+
 def summary_line(report):
     """One line for a workbook: OK, or its first wrong quantity, column and row."""
     if "error" in report:
@@ -26,8 +31,7 @@ def summary_line(report):
         return f"{report['file']}: NOT GRADED: {report['not_graded']}"
     if report["ok"]:
         return f"{report['file']}: OK ({len(report['tables'])} table{'s' * (len(report['tables']) > 1)})"
-    first = next((t, f) for t in report["tables"] for f in t["wrong"][:1])
-    table, finding = first
+    table, finding = first_wrong(report)
     return (f"{report['file']}: WRONG: sheet {table['sheet']!r}: {finding['quantity']} (column {finding['column']}) "
             f"from row {finding['first_row']}" + (f": {finding['mistake']}" if finding["mistake"] else ""))
 
