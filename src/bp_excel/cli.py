@@ -8,7 +8,7 @@ from bp_excel import layout, settings
 from bp_excel.build import xlsx
 from bp_excel.build.plots import save_plots
 from bp_excel.build.workbook import build
-from bp_excel.check import tables
+from bp_excel.check import annotate, tables
 from bp_excel.check.checker import check as check_workbooks
 from bp_excel.check.report import check_status, details, summary_line, without_solutions
 from bp_excel.formulas import evaluator, parser
@@ -99,6 +99,9 @@ def _add_check(commands):
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     c.add_argument("--solutions", action="store_true",
                    help="also give each wrong cell's right formula (by default: where it goes wrong, and a hint)")
+    c.add_argument("--annotate", metavar="FOLDER", help="also write each graded workbook's copy into FOLDER: the first "
+                   "wrong cell of each wrong column marked (a red fill, a note saying what is wrong) and a Feedback "
+                   "sheet in front")
 
 
 def _add_render(commands):
@@ -202,6 +205,7 @@ def run_verify(args):
 
 
 def run_check(args):
+    folder = annotate.prepare(args.annotate, args.workbooks) if args.annotate else None
     reports = check_workbooks(args.workbooks, args.timeout, args.sheet, args.header_row, tables.parse_map(args.map),
                           args.lr, args.lr_cell)
     if args.json:
@@ -213,6 +217,8 @@ def run_check(args):
             print(f"bp_excel check: {report['file']} not graded: {report['not_graded']}", file=sys.stderr)
         elif not args.json:
             print("\n".join(details(report, args.solutions) if len(reports) == 1 else [summary_line(report)]))
+    if folder:
+        print("\n".join(annotate.write(reports, folder, args.solutions)), file=sys.stderr if args.json else sys.stdout)
     return check_status(reports)
 
 
