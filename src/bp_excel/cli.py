@@ -8,7 +8,7 @@ from bp_excel import layout, settings
 from bp_excel.build import xlsx
 from bp_excel.build.plots import save_plots
 from bp_excel.build.workbook import build
-from bp_excel.check import gradebook, tables
+from bp_excel.check import annotate, gradebook, tables
 from bp_excel.check.checker import check as check_workbooks
 from bp_excel.check.report import check_status, details, linked_line, summary_line, without_solutions
 from bp_excel.formulas import evaluator, parser
@@ -102,6 +102,8 @@ def _add_check(commands):
     c.add_argument("--gradebook", type=output_file(*gradebook.SUFFIXES), metavar="GRADES.xlsx|GRADES.csv",
                    help="also write a row per workbook (those who need help first) to this .xlsx or .csv; the "
                         ".xlsx counts each likely mistake across the class, with a chart")
+    c.add_argument("--annotate", metavar="FOLDER", help="also write each graded workbook's copy into FOLDER: each wrong "
+                   "column's first wrong cell marked (a red fill, a note) and a Feedback sheet in front")
 
 
 def _add_render(commands):
@@ -205,6 +207,7 @@ def run_verify(args):
 
 
 def run_check(args):
+    folder = annotate.prepare(args.annotate, args.workbooks) if args.annotate else None
     reports = check_workbooks(args.workbooks, args.timeout, args.sheet, args.header_row, tables.parse_map(args.map),
                           args.lr, args.lr_cell)
     if args.json:
@@ -220,6 +223,8 @@ def run_check(args):
     if args.gradebook:
         gradebook.write(args.gradebook, reports)
         print(f"wrote {args.gradebook}: {gradebook.tally(reports)}", file=sys.stderr if args.json else sys.stdout)
+    if folder:
+        print("\n".join(annotate.write(reports, folder, args.solutions)), file=sys.stderr if args.json else sys.stdout)
     return check_status(reports)
 
 

@@ -45,16 +45,17 @@ def read(archive, member):
     return data
 
 
-def _parser():
+def _parser(recover=False):
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                           remove_comments=True, remove_pis=True)
+                           remove_comments=True, remove_pis=True, recover=recover)
 
 
-def parse(name, data):
+def parse(name, data, recover=False):
     """The XML part's root element; PackageError where it is not well-formed or declares a DTD
-    (entity declarations live there: a billion-laughs part cannot expand)."""
+    (entity declarations live there: a billion-laughs part cannot expand). recover: read a part
+    that is often not well-formed (VML, with its <br> left open) as far as it goes."""
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, _parser(recover))
     except (etree.XMLSyntaxError, ValueError) as e:
         raise PackageError(f"{name} is not well-formed XML ({e})")
     if root is None:

@@ -55,24 +55,37 @@ def details(report, solutions=False):
         return [summary_line(report)]
     lines = [summary_line(report), *linked_line(report)] + [f"  note: {line}" for line in report.get("removed", [])]
     for t in report["tables"]:
-        lr = f"learning rate {_number(t['learning_rate'], 'not found')}" + (
-            f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else "")
-        lines.append(f"  sheet {t['sheet']!r}, header row {t['header_row']}, rows {t['first_row']}-{t['last_row']} "
-                     f"({t['kind']}), {lr}: {'OK' if t['ok'] else 'WRONG'}")
+        lines.append(f"  {table_line(t)}")
         for f in t["wrong"]:
-            lines.append(f"    {f['quantity']} (column {f['column']}) is wrong from row {f['first_row']}: "
-                         f"found {_number(f['found'])}, expected {_number(f['expected'], 'a number')}")
-            if f["formula"]:
-                lines.append(f"      its formula: {f['formula']}")
-            if f["mistake"]:
-                lines.append(f"      likely mistake: {f['mistake']}")
-            lines.append(f"      {f['hint']}")
-            if solutions and f.get("solution"):
-                lines.append(f"      the answer: {f['solution']}")
-            if f.get("carries"):
-                lines.append(f"      how far it carries: {f['carries']}")
+            first, *rest = finding_lines(f, solutions)
+            lines += [f"    {first}"] + [f"      {line}" for line in rest]
         for w in t["warnings"]:
             lines.append(f"    warning: {w}")
+    return lines
+
+
+def table_line(t):
+    """Where a table is, its learning rate, and whether it is right."""
+    lr = f"learning rate {_number(t['learning_rate'], 'not found')}" + (
+        f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else "")
+    return (f"sheet {t['sheet']!r}, header row {t['header_row']}, rows {t['first_row']}-{t['last_row']} "
+            f"({t['kind']}), {lr}: {'OK' if t['ok'] else 'WRONG'}")
+
+
+def finding_lines(f, solutions=False):
+    """A wrong column: where it goes wrong, then what the learner reads of it (the found and
+    expected values, its formula, the likely mistake, a hint; the answer only with solutions)."""
+    lines = [f"{f['quantity']} (column {f['column']}) is wrong from row {f['first_row']}: "
+             f"found {_number(f['found'])}, expected {_number(f['expected'], 'a number')}"]
+    if f["formula"]:
+        lines.append(f"its formula: {f['formula']}")
+    if f["mistake"]:
+        lines.append(f"likely mistake: {f['mistake']}")
+    lines.append(f["hint"])
+    if solutions and f.get("solution"):
+        lines.append(f"the answer: {f['solution']}")
+    if f.get("carries"):
+        lines.append(f"how far it carries: {f['carries']}")
     return lines
 
 
