@@ -16,37 +16,32 @@ from mnist_keras import architecture
 DROPOUTS = {architecture.DROPOUT: nn.Dropout, architecture.SPATIAL_DROPOUT: nn.Dropout2d}
 
 
-def _row(layer, channels, size):
-    """The PyTorch modules of one design row, and the channels and size of its output."""
-    padding = layer.padding
+def _modules(layer, channels):
+    """The PyTorch modules of one design row, given its input's channels."""
+    padding, bias = layer.padding, bool(layer.bias)
     if layer.kind == architecture.CONVOLUTION:
-        return ([nn.Conv2d(channels, layer.filters, layer.kernel, layer.stride, padding, bias=bool(layer.bias))],
-                layer.filters, (size + 2 * padding - layer.kernel) // layer.stride + 1)
+        return [nn.Conv2d(channels, layer.filters, layer.kernel, layer.stride, padding, bias=bias)]
     if layer.kind == architecture.SEPARABLE:  # Keras's SeparableConv2D: a filter per channel, then 1x1 across
-        return ([nn.Conv2d(channels, channels, layer.kernel, layer.stride, padding, groups=channels, bias=False),
-                 nn.Conv2d(channels, layer.filters, 1, bias=bool(layer.bias))],
-                layer.filters, (size + 2 * padding - layer.kernel) // layer.stride + 1)
+        return [nn.Conv2d(channels, channels, layer.kernel, layer.stride, padding, groups=channels, bias=False),
+                nn.Conv2d(channels, layer.filters, 1, bias=bias)]
     if layer.kind == architecture.POOLING:
-        return ([*([nn.ZeroPad2d(padding)] if padding else []), nn.MaxPool2d(layer.kernel, layer.stride)], channels,
-                (size + 2 * padding - layer.kernel) // layer.stride + 1)
+        return [*([nn.ZeroPad2d(padding)] if padding else []), nn.MaxPool2d(layer.kernel, layer.stride)]
     if layer.kind in DROPOUTS:
-        return [DROPOUTS[layer.kind](layer.rate)], channels, size
+        return [DROPOUTS[layer.kind](layer.rate)]
     if layer.kind == architecture.DENSE:
-        return [nn.Linear(channels, layer.filters, bias=bool(layer.bias))], layer.filters, size
-    if layer.kind == architecture.FLATTEN:
-        return [nn.Flatten()], channels * size * size, 1
-    return {architecture.BATCHNORM: ([nn.BatchNorm2d(channels)], channels, size),
-            architecture.RELU: ([nn.ReLU()], channels, size),
-            architecture.GLOBAL_POOLING: ([nn.AdaptiveAvgPool2d(1), nn.Flatten()], channels, 1)}[layer.kind]
+        return [nn.Linear(channels, layer.filters, bias=bias)]
+    return {architecture.BATCHNORM: [nn.BatchNorm2d(channels)], architecture.RELU: [nn.ReLU()],
+            architecture.FLATTEN: [nn.Flatten()],
+            architecture.GLOBAL_POOLING: [nn.AdaptiveAvgPool2d(1), nn.Flatten()]}[layer.kind]
 
 
 def build(hp):
-    """The PyTorch twin of the model a recipe trains (model.build_model)."""
-    modules, channels, size = [], architecture.INPUT_CHANNELS, architecture.INPUT_SIZE
-    for layer in architecture.layers_of(hp):
-        new, channels, size = _row(layer, channels, size)
-        modules += new
-    return nn.Sequential(*modules)
+    """The PyTorch twin of the model a recipe trains (model.build_model); each row's input channels
+    are those architecture.shapes gives the row above."""
+    layers = architecture.layers_of(hp)
+    channels_in = [architecture.INPUT_CHANNELS, *(shape.channels for shape in architecture.shapes(layers))]
+    return nn.Sequential(*(module for layer, channels in zip(layers, channels_in)
+                           for module in _modules(layer, channels)))
 
 
 def trainable_parameters(model):

@@ -83,7 +83,7 @@ def read_recipe(rows, sheet="Recipe"):
     if missing:
         raise UsageError(f"the {sheet} sheet has no row for {missing[0]}")
     seeds = found.pop(SEEDS)
-    return {flag: cell_and_text for flag, cell_and_text in found.items()}, seeds
+    return found, seeds
 
 
 def _text(value):

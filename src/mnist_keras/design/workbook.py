@@ -75,7 +75,8 @@ def _computed_values(copy, path, timeout):
     if engines.find_soffice():
         return engines.recalculate_libreoffice(copy, timeout)
     values = engines.saved_values(copy)
-    if DESIGN in values and not any(isinstance(v, numbers.Number) for row in values[DESIGN] for v in row[8:]):
+    computed = len(sheet.INPUTS) + 1  # the first computed column, past the layer number and the inputs
+    if DESIGN in values and not any(isinstance(v, numbers.Number) for row in values[DESIGN] for v in row[computed:]):
         raise UsageError(f"{path} holds no computed values (no spreadsheet has saved it) and LibreOffice, which "
                          f"would compute them, is not installed: save it in a spreadsheet, or install LibreOffice")
     return values
