@@ -30,9 +30,10 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters(torch, pytorch_twin
     assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model(recipe()))["trainable"] == 14_402
     kinds = [type(layer).__name__ for layer in twin]
     assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == 7 and kinds.count("MaxPool2d") == 1
-    assert kinds[-1] == "Linear" and "Dropout2d" not in kinds  # the standard recipe's dropout is 0
-    with_dropout = [type(layer).__name__ for layer in pytorch_twin.build(recipe(dropout=0.1))]
-    assert with_dropout.count("Dropout2d") == 7
+    assert kinds[-1] == "Linear" and kinds.count("Dropout2d") == 7  # the standard recipe's, after each ReLU
+    assert kinds[kinds.index("ReLU") + 1] == "Dropout2d"
+    without = [type(layer).__name__ for layer in pytorch_twin.build(recipe(dropout=0))]
+    assert not any("Dropout" in kind for kind in without)
     closing = recipe(dropout=0.1, dropout_kind="element", dropout_where="block")
     closing_blocks = [type(layer).__name__ for layer in pytorch_twin.build(closing)]
     assert closing_blocks.count("Dropout") == 2 and closing_blocks[closing_blocks.index("MaxPool2d") - 1] == "Dropout"
@@ -40,6 +41,7 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters(torch, pytorch_twin
     for name in ("compact", "tiny"):  # the compact model's separable convolutions too
         twin = pytorch_twin.build(recipe(name))
         assert pytorch_twin.trainable_parameters(twin) == parameter_counts(build_model(recipe(name)))["trainable"]
+        assert not any("Dropout" in type(layer).__name__ for layer in twin)
 
 
 @pytest.mark.bench

@@ -42,6 +42,18 @@ def test_layer_kinds():
     assert pooled[0].output.shape == (None, 28)  # 1x1 per channel, flattened
 
 
+def test_the_standard_model_drops_after_every_convolution_and_the_small_ones_not():
+    """The assignment's model has dropout: 2% of the feature maps after each of the seven ReLUs
+    (issue 37); the compact and tiny recipes were measured without it."""
+    layers = model("standard").layers
+    kinds = [type(layer).__name__ for layer in layers]
+    assert kinds.count("SpatialDropout2D") == 7
+    assert all(kinds[i + 1] == "SpatialDropout2D" for i, kind in enumerate(kinds) if kind == "ReLU")
+    assert {layer.rate for layer in layers if isinstance(layer, keras.layers.SpatialDropout2D)} == {0.02}
+    for name in ("compact", "tiny"):
+        assert not any("Dropout" in type(layer).__name__ for layer in model(name).layers)
+
+
 def test_block_dropout_closes_each_block():
     """--dropout-where block: one layer before the max-pool and one before the global average pool,
     as the assignment's blocks end; no parameter added."""
