@@ -5,6 +5,7 @@ from openpyxl import Workbook
 from openpyxl.chart import Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import absolute_coordinate as absolute
 
 from labkit.files import write_atomically
 from labkit.sheets import line, line_series, print_one_page_wide, scatter_chart
@@ -18,7 +19,12 @@ RIGHT = Alignment(horizontal="right")  # headers over numbers
 
 
 EPOCH_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "target"]
+EPOCH_LETTER = {name: get_column_letter(col) for col, name in enumerate(EPOCH_COLUMNS, start=1)}
 EPOCH_HEADER_ROW = 3
+TARGET_CELL = "B1"  # the target accuracy, beside its label in A1
+# The run's results, a column apart from the epochs (a label, then a formula), and the charts beyond.
+RESULT_LABEL, RESULT = (get_column_letter(len(EPOCH_COLUMNS) + gap) for gap in (2, 3))
+CHARTS = get_column_letter(len(EPOCH_COLUMNS) + 5)
 PERCENT = "0.00%"
 EPOCH_FORMATS = {"epoch": "0", "loss": "0.0000", "accuracy": PERCENT, "val_loss": "0.0000",
                  "val_accuracy": PERCENT, "seconds": "0.0", "target": "0.0%"}
@@ -27,8 +33,9 @@ EPOCH_FORMATS = {"epoch": "0", "loss": "0.0000", "accuracy": PERCENT, "val_loss"
 def write_epochs_sheet(ws, epochs, closing_epochs):
     """history.csv's rows, the target as a cell, the run's results as formulas of the rows, and
     charts of accuracy (with the target line) and loss. Returns {result: cell}."""
-    ws["A1"], ws["B1"] = "target accuracy", TARGET_ACCURACY
-    ws["A1"].font, ws["B1"].fill = BOLD, INPUT_FILL
+    ws["A1"], ws[TARGET_CELL] = "target accuracy", TARGET_ACCURACY
+    ws["A1"].font, ws[TARGET_CELL].fill = BOLD, INPUT_FILL
+    target = absolute(TARGET_CELL)
     for col, header in enumerate(EPOCH_COLUMNS, start=1):
         cell = ws.cell(EPOCH_HEADER_ROW, col, header)
         cell.font, cell.alignment = BOLD, RIGHT
@@ -36,16 +43,19 @@ def write_epochs_sheet(ws, epochs, closing_epochs):
     for row, epoch in enumerate(epochs, start=first):
         for col, name in enumerate(EPOCH_COLUMNS[:-1], start=1):
             ws.cell(row, col, epoch.get(name)).number_format = EPOCH_FORMATS[name]
-        ws.cell(row, len(EPOCH_COLUMNS), "=$B$1").number_format = EPOCH_FORMATS["target"]
-    accuracy = f"$E${first}:$E${last}"
-    closing = f"$E${max(first, last - closing_epochs + 1)}:$E${last}"
+        ws.cell(row, len(EPOCH_COLUMNS), f"={target}").number_format = EPOCH_FORMATS["target"]
+
+    def rows_of(name, top=first):
+        return f"${EPOCH_LETTER[name]}${top}:${EPOCH_LETTER[name]}${last}"
+    accuracy = rows_of("val_accuracy")
+    closing = rows_of("val_accuracy", max(first, last - closing_epochs + 1))
     results = {
         "best_accuracy": f"=MAX({accuracy})",
-        "best_epoch": f"=INDEX($A${first}:$A${last},MATCH(MAX({accuracy}),{accuracy},0))",
-        "final_accuracy": f"=$E${last}",
+        "best_epoch": f"=INDEX({rows_of('epoch')},MATCH(MAX({accuracy}),{accuracy},0))",
+        "final_accuracy": f"=${EPOCH_LETTER['val_accuracy']}${last}",
         "closing_mean_accuracy": f"=AVERAGE({closing})",
         "closing_min_accuracy": f"=MIN({closing})",
-        "epochs_at_target": f'=COUNTIF({accuracy},">="&$B$1)',
+        "epochs_at_target": f'=COUNTIF({accuracy},">="&{target})',
     }
     labels = {"best_accuracy": "best validation accuracy", "best_epoch": "its epoch",
               "final_accuracy": "final validation accuracy",
@@ -54,27 +64,28 @@ def write_epochs_sheet(ws, epochs, closing_epochs):
               "epochs_at_target": "epochs at the target or above"}
     cells = {}
     for row, (key, formula) in enumerate(results.items(), start=EPOCH_HEADER_ROW):
-        ws[f"I{row}"], ws[f"J{row}"] = labels[key], formula
-        ws[f"J{row}"].number_format = PERCENT if key.endswith("accuracy") else "0"
-        cells[key] = f"J{row}"
-    ws["B1"].number_format = EPOCH_FORMATS["target"]
-    for letter in "ABCDEFG":
+        ws[f"{RESULT_LABEL}{row}"], ws[f"{RESULT}{row}"] = labels[key], formula
+        ws[f"{RESULT}{row}"].number_format = PERCENT if key.endswith("accuracy") else "0"
+        cells[key] = f"{RESULT}{row}"
+    ws[TARGET_CELL].number_format = EPOCH_FORMATS["target"]
+    for letter in EPOCH_LETTER.values():
         ws.column_dimensions[letter].width = 12
     ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["I"].width = 28
+    ws.column_dimensions[RESULT_LABEL].width = 28
     accuracy_chart = scatter_chart("accuracy per epoch", "epoch", "accuracy", 16, 8)
-    for col, title in [(3, "training (augmented)"), (5, "validation (test set)"), (7, "target")]:
-        accuracy_chart.append(line_series(ws, 1, col, first, last, title))
+    for name, title in [("accuracy", "training (augmented)"), ("val_accuracy", "validation (test set)"),
+                        ("target", "target")]:
+        accuracy_chart.append(line_series(ws, 1, EPOCH_COLUMNS.index(name) + 1, first, last, title))
     accuracy_chart.y_axis.scaling.min, accuracy_chart.y_axis.scaling.max = 0.97, 1.0
     accuracy_chart.y_axis.number_format = "0.0%"
     loss_chart = scatter_chart("loss per epoch", "epoch", "cross-entropy (log scale)", 16, 8)
-    for col, title in [(2, "training (augmented)"), (4, "validation (test set)")]:
-        loss_chart.append(line_series(ws, 1, col, first, last, title))
+    for name, title in [("loss", "training (augmented)"), ("val_loss", "validation (test set)")]:
+        loss_chart.append(line_series(ws, 1, EPOCH_COLUMNS.index(name) + 1, first, last, title))
     loss_chart.y_axis.scaling.logBase = 10
     for chart in (accuracy_chart, loss_chart):
         chart.x_axis.scaling.min, chart.x_axis.scaling.max = 1, len(epochs)
-    ws.add_chart(accuracy_chart, "L3")
-    ws.add_chart(loss_chart, "L20")
+    ws.add_chart(accuracy_chart, f"{CHARTS}3")
+    ws.add_chart(loss_chart, f"{CHARTS}20")
     return cells
 
 
@@ -114,8 +125,11 @@ def write_report(path, summary, epochs, layers):
     write_atomically(path, wb.save)
 
 
-RUNS_HEADER_ROW, RUNS_FIRST_EPOCH_COLUMN = 4, 7  # G: the first epoch's validation accuracy
 RUNS_HEADERS = ["seed", "model", "final", "closing mean", "closing lowest", "closing epochs"]
+RUNS_LETTER = {name: get_column_letter(col) for col, name in enumerate(RUNS_HEADERS, start=1)}
+RUNS_PERCENT = ("final", "closing mean", "closing lowest")
+RUNS_HEADER_ROW, RUNS_FIRST_EPOCH_COLUMN = 4, len(RUNS_HEADERS) + 1  # then each epoch's validation accuracy
+RUNS_TARGET_CELL = "B2"
 
 
 def _run_row(ws, row, summary):
@@ -127,7 +141,7 @@ def _run_row(ws, row, summary):
               f"=MIN({closing})", closing_epochs(summary), *accuracy]
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row, col, value)
-        if col in (3, 4, 5) or col >= first:
+        if col >= first or RUNS_HEADERS[col - 1] in RUNS_PERCENT:
             cell.number_format = PERCENT
 
 
@@ -139,21 +153,23 @@ def write_runs(path, summaries):
     ws.title = "Runs"
     ws["A1"] = f"{len(summaries)} runs: validation accuracy per epoch"
     ws["A1"].font = BOLD
-    ws["A2"], ws["B2"] = "target accuracy", TARGET_ACCURACY
-    ws["B2"].fill, ws["B2"].number_format = INPUT_FILL, EPOCH_FORMATS["target"]
+    ws["A2"], ws[RUNS_TARGET_CELL] = "target accuracy", TARGET_ACCURACY
+    ws[RUNS_TARGET_CELL].fill, ws[RUNS_TARGET_CELL].number_format = INPUT_FILL, EPOCH_FORMATS["target"]
     epochs = max(len(s["val_accuracy"]) for s in summaries)
     for col, header in enumerate(RUNS_HEADERS + list(range(1, epochs + 1)), start=1):
         ws.cell(RUNS_HEADER_ROW, col, header).font = BOLD
     first, last = RUNS_HEADER_ROW + 1, RUNS_HEADER_ROW + len(summaries)
     for row, summary in enumerate(summaries, start=first):
         _run_row(ws, row, summary)
-    spread = {"mean of the finals": f"=AVERAGE(C{first}:C{last})",
-              "their standard deviation": f"=STDEV(C{first}:C{last})" if len(summaries) > 1 else "=0",
-              "lowest of any closing epoch": f"=MIN(E{first}:E{last})",
-              "runs holding the target": f'=COUNTIF(E{first}:E{last},">="&$B$2)'}
+    finals = f"{RUNS_LETTER['final']}{first}:{RUNS_LETTER['final']}{last}"
+    lowest = f"{RUNS_LETTER['closing lowest']}{first}:{RUNS_LETTER['closing lowest']}{last}"
+    spread = {"mean of the finals": f"=AVERAGE({finals})",
+              "their standard deviation": f"=STDEV({finals})" if len(summaries) > 1 else "=0",
+              "lowest of any closing epoch": f"=MIN({lowest})",
+              "runs holding the target": f'=COUNTIF({lowest},">="&{absolute(RUNS_TARGET_CELL)})'}
     for row, (label, formula) in enumerate(spread.items(), start=last + 2):
-        ws[f"A{row}"], ws[f"C{row}"] = label, formula
-        ws[f"C{row}"].number_format = "0" if label.startswith("runs") else PERCENT
+        ws[f"A{row}"], ws[f"{RUNS_LETTER['final']}{row}"] = label, formula
+        ws[f"{RUNS_LETTER['final']}{row}"].number_format = "0" if label.startswith("runs") else PERCENT
     chart = scatter_chart("validation accuracy per epoch", "epoch", "accuracy", 24, 12)
     for row, summary in enumerate(summaries, start=first):
         end = RUNS_FIRST_EPOCH_COLUMN + len(summary["val_accuracy"]) - 1
@@ -164,8 +180,8 @@ def write_runs(path, summaries):
     chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0.99, 1.0
     chart.x_axis.scaling.min, chart.x_axis.scaling.max = 1, epochs
     chart.y_axis.number_format = "0.0%"
-    for letter, width in {"A": 26, "B": 10, "C": 9, "D": 12, "E": 12, "F": 9}.items():
-        ws.column_dimensions[letter].width = width
+    for name, width in zip(RUNS_HEADERS, [26, 10, 9, 12, 12, 9]):
+        ws.column_dimensions[RUNS_LETTER[name]].width = width
     ws.add_chart(chart, f"A{last + 8}")
     print_one_page_wide(ws)
     wb.calculation.fullCalcOnLoad = True
