@@ -80,14 +80,14 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
 
 
 def test_the_readmes_results_table_is_what_the_command_prints_today(capsys):
-    """The README's table comes from the run summaries in docs/runs: its marker names the
+    """The README's table comes from the run summaries in results/: its marker names the
     arguments, and the command run with them prints the table between the markers."""
     readme = (ROOT / "README.md").read_text()
     found = re.search(r"<!-- results: (.+?) -->\n(.*?)\n<!-- /results -->", readme, re.S)
     assert found, "the README has no results table between markers"
     arguments = [path for pattern in shlex.split(found[1]) for path in
                  (sorted(str(p) for p in ROOT.glob(pattern)) if "*" in pattern else
-                  [str(ROOT / pattern) if pattern.startswith("docs/") else pattern])]
+                  [str(ROOT / pattern) if pattern.startswith("results/") else pattern])]
     assert results.main(arguments) == 0
     assert capsys.readouterr().out.strip() == found[2].strip()
 
@@ -101,7 +101,7 @@ def test_the_runs_workbook_recalculates_to_the_runs_numbers(tmp_path, capsys, li
     from mnist_keras.reports import workbooks
     from mnist_keras.reports.run_summary import closing_epochs
 
-    runs = [ROOT / "docs/runs" / name for name in ("s20-seed13", "s20-seed84199", "cLr2-s405")]
+    runs = [ROOT / "results" / name for name in ("s20-seed13", "s20-seed84199", "cLr2-s405")]
     path = tmp_path / "runs.xlsx"
     assert results.main([*map(str, runs), "--xlsx", str(path)]) == 0
     summaries = results.load(runs)

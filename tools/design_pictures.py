@@ -1,5 +1,5 @@
 """The README's pictures of a design workbook: its Design sheet, and its Runs sheet's chart holding
-the runs of the standard design kept in docs/runs (their own summary.json files), as LibreOffice
+the runs of the standard design kept in results/ (their own summary.json files), as LibreOffice
 prints them. python tools/design_pictures.py [RUN_DIR ...] writes docs/design-sheet.png and
 docs/design-runs.png."""
 import json
@@ -17,7 +17,8 @@ from mnist_keras.design import runs_sheet
 from mnist_keras.design.record import record_run
 from mnist_keras.design.workbook import write_design
 
-DOCS = Path(__file__).parent.parent / "docs"
+ROOT = Path(__file__).parent.parent
+DOCS, RESULTS = ROOT / "docs", ROOT / "results"
 SCREENS = {"Design": ("A1:P48", "design-sheet.png"), "Runs": (f"A1:K{runs_sheet.TARGET_ROW - 1}", "design-runs.png")}
 
 
@@ -56,4 +57,4 @@ def main(run_dirs):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or sorted(str(p) for p in (DOCS / "runs").glob("dropout-final-s*")))
+    main(sys.argv[1:] or sorted(str(p) for p in RESULTS.glob("dropout-final-s*")))
