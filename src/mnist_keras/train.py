@@ -174,6 +174,8 @@ def main(argv=None):
         design = read_design(args.design)
     hp = hyperparameters(args, design)
     device.load_tensorflow()
+    # Built here to refuse a bad design before MNIST loads, and for --dry-run; train() builds it again
+    # after seeding every generator, so that a run's initial weights depend on its seed alone.
     model = built_model(hp, design)
     if args.dry_run:
         dry_run(model, design)
