@@ -41,9 +41,6 @@ ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
 <item oor:path="/org.openoffice.Office.Calc/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>1</value></prop></item>
 </oor:items>
 """
-# Turning a stranger's .ods or .xls into an .xlsx to inspect: the same, but nothing computed on load.
-CARRY_SAVED_VALUES = ALWAYS_RECALCULATE.replace('RecalcMode" oor:op="fuse"><value>0<',
-                                                'RecalcMode" oor:op="fuse"><value>1<')
 
 
 def find_soffice():
@@ -125,7 +122,7 @@ def _run(engine, args, timeout, env=None):
     return process.returncode, output.decode(errors="replace").strip()
 
 
-def _convert(paths, extension, out_dir, timeout, recalculate=True):
+def _convert(paths, extension, out_dir, timeout):
     """(exit code, output) of one LibreOffice process converting every path into out_dir."""
     soffice = find_soffice()
     if soffice is None:
@@ -134,8 +131,7 @@ def _convert(paths, extension, out_dir, timeout, recalculate=True):
         # A throw-away profile per run: concurrent runs sharing one lose conversions.
         profile = Path(tmp, "profile")
         (profile / "user").mkdir(parents=True)
-        settings = ALWAYS_RECALCULATE if recalculate else CARRY_SAVED_VALUES
-        (profile / "user" / "registrymodifications.xcu").write_text(settings)
+        (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE)
         # Its temporary files in the folder that is removed below, even after a kill at the timeout.
         return _run("libreoffice", [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                                     "--norestore", "--convert-to", extension, "--outdir", str(out_dir),
@@ -151,16 +147,16 @@ def convert_with_libreoffice(path, extension, out_dir, timeout):
     return converted
 
 
-def convert_many_with_libreoffice(paths, out_dir, timeout, recalculate=True):
-    """[its .xlsx in out_dir, or what LibreOffice said] of each workbook, from one LibreOffice process
-    (its start-up costs more than a small workbook's recalculation), each read from a private copy
-    (book0.ods, ...): nothing is written beside the originals. Text in place of a path: its exit
-    status and its own last words. recalculate=False: nothing is computed on load."""
+def convert_many_with_libreoffice(paths, out_dir, timeout):
+    """[its .xlsx in out_dir, recalculated, or what LibreOffice said] of each workbook, from one
+    LibreOffice process (its start-up costs more than a small workbook's recalculation), each read
+    from a private copy (book0.ods, ...): nothing is written beside the originals. Text in place of
+    a path: its exit status and its own last words."""
     with tempfile.TemporaryDirectory(prefix="bp_excel_batch_") as tmp:
         inputs = [Path(tmp, f"book{k}{Path(path).suffix.lower()}") for k, path in enumerate(paths)]
         for path, private in zip(paths, inputs):
             shutil.copyfile(path, private)
-        code, output = _convert(inputs, "xlsx", out_dir, timeout, recalculate)
+        code, output = _convert(inputs, "xlsx", out_dir, timeout)
     said = f"could not read it (exit {code}: {output.splitlines()[-1] if output else 'no output'})"
     return [Path(out_dir, p.stem + ".xlsx") if Path(out_dir, p.stem + ".xlsx").exists() else said for p in inputs]
 

@@ -4,8 +4,11 @@ a legacy .xls (an OLE2 compound file with a Workbook stream). The name's extensi
 same; anything else is refused in one line. An .ods or .xls is inspected as the format it is
 (odf.py; here, the compound file's directory: no VBA project, no macro sheet, no password), then
 converted to .xlsx by LibreOffice in a private folder, in the sandbox that recalculates (engines.py:
-macros off, links never updated, no network) and with nothing computed on load; that .xlsx is then
-inspected like any other (untrusted.py) before LibreOffice recalculates it."""
+macros off, links never updated, no network); that .xlsx is then inspected like any other
+(untrusted.py) before LibreOffice recalculates it for grading. (LibreOffice computes the formulas
+while it converts, whatever its profile says of recalculation on load: an .ods's formulas are
+inspected before that, an .xls's only in the .xlsx it becomes, the network namespace the guard
+while it is converted.)"""
 import struct
 import zipfile
 from dataclasses import dataclass
@@ -83,7 +86,7 @@ def as_xlsx(paths, folder, timeout):
 def _converted(paths, folder, timeout):
     """[the .xlsx, or what LibreOffice said] of each path (engines.each_with_libreoffice)."""
     def convert(some, timeout):
-        return engines.convert_many_with_libreoffice(some, _fresh(folder), timeout, recalculate=False)
+        return engines.convert_many_with_libreoffice(some, _fresh(folder), timeout)
 
     return engines.each_with_libreoffice(convert, paths, timeout)
 
