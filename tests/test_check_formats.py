@@ -14,6 +14,7 @@ import handmade
 import openpyxl
 import pytest
 from formats_built import biff, boundsheet, compound_file, ods
+from openpyxl.chart import LineChart, Reference
 from test_untrusted import assert_refused
 
 from bp_excel.cli import main
@@ -126,13 +127,16 @@ def _converted(paths, extension, folder):
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory, libreoffice):
-    """One class in three formats, checked once with --json, --annotate and --gradebook: a right and
-    a wrong workbook as .xlsx (amy, dan), as .ods (ben, eve) and as .xls (cat, fay), an .ods with a
-    hyperlink to the web in a cell (gus), and an .ods with a macro (hal)."""
+    """One class in three formats, checked once with --json, --annotate and --gradebook: a right
+    workbook with a chart of E_total and a wrong one as .xlsx (amy, dan), as .ods (ben, eve) and as
+    .xls (cat, fay), an .ods with a hyperlink to the web in a cell (gus), and an .ods with a macro (hal)."""
     folder = tmp_path_factory.mktemp("formats")
     made = folder / "made"
     made.mkdir()
     right, wrong = handmade.write(rows=5), handmade.write(rows=5, mistake="a_h1 for a_h2")
+    chart = LineChart()  # in an .ods, a chart is an object whose data is its document: xlink:href=".."
+    chart.add_data(Reference(right.active, min_col=23, min_row=2, max_row=7), titles_from_data=True)
+    right.active.add_chart(chart, "AH10")
     linked = handmade.write(rows=5)
     linked.active["AH1"] = "course page"
     linked.active["AH1"].hyperlink = "http://127.0.0.1:9/course"

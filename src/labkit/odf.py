@@ -6,6 +6,8 @@ or an event bound to one in any part), is encrypted, or reaches outside the file
 range, a DDE link, a database range, a picture or object linked from outside the package, a formula
 that reaches outside (formulas.reaching). A hyperlink is left to the inspection of the converted
 .xlsx, which leaves it out of the copy that is graded."""
+import posixpath
+
 from labkit import formulas, ooxml, untrusted
 from labkit.cli import UsageError, shown
 
@@ -52,6 +54,12 @@ def _qualified(name):
     return namespace, local
 
 
+def _inside(part, href):
+    """Whether an href names a part of the package or the package itself (a chart's ".." names the
+    document whose cells it draws)."""
+    return bool(ooxml.resolve(part, href)) or posixpath.normpath(posixpath.join(posixpath.dirname(part), href)) == "."
+
+
 def inspect(path, archive):
     """UsageError, in one line naming the part, unless the .ods (an open zipfile.ZipFile) is a plain
     spreadsheet within the limits."""
@@ -93,6 +101,6 @@ def _inspect_part(path, name, data, cells):
                 found = formulas.reaching(value)
                 if found:
                     raise UsageError(f"{path}: {shown(name)}, a {tag[1]} element's formula {found}: refused")
-            elif attribute == (XLINK, "href") and tag not in HYPERLINKS and value and not ooxml.resolve(name, value):
+            elif attribute == (XLINK, "href") and tag not in HYPERLINKS and value and not _inside(name, value):
                 raise UsageError(f"{path} links outside the workbook ({shown(name)}: {tag[1]} {shown(value)}): refused")
     return cells, spreadsheet
