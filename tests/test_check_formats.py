@@ -18,7 +18,8 @@ from openpyxl.chart import LineChart, Reference
 from test_untrusted import assert_refused
 
 from bp_excel.cli import main
-from labkit import engines, untrusted
+from labkit import engines, formats, untrusted
+from labkit.cli import UsageError
 
 TIMEOUT = 180
 TEMPLATE = b"application/vnd.oasis.opendocument.spreadsheet-template"
@@ -219,3 +220,10 @@ def test_the_gradebook_has_a_row_for_each_format(graded_class):
     assert rows["ben.ods"]["verdict"] == rows["cat.xls"]["verdict"] == "right"
     assert rows["hal.ods"]["verdict"] == "refused" and "holds macros" in rows["hal.ods"]["why not graded or refused"]
 
+
+
+def test_a_refusal_of_the_converted_xlsx_names_the_file_handed_in(tmp_path):
+    converted = tmp_path / "private" / "book0.xlsx"
+    readable = formats.Readable("class/eve.ods", "ods", converted)
+    said = readable.said(UsageError(f"{converted} holds macros (xl/vbaProject.bin): refused"))
+    assert said == "class/eve.ods (as .xlsx) holds macros (xl/vbaProject.bin): refused"
