@@ -55,6 +55,10 @@ HOSTILE_ODS = {
                                                         b'passwd\'#$Sheet1.A1]"/>'), "uses a link (file:)"),
     "a linked picture": (lambda p: ods(p, table=b'<table:shapes><draw:frame><draw:image xlink:href="http://'
                                                 b'127.0.0.1/p.png"/></draw:frame></table:shapes>'), "links outside"),
+    "a repeated value, past the cells limit": (lambda p: ods(p, table=b'<table:table-row table:number-rows-repeated='
+                                                               b'"2000"><table:table-cell table:number-columns-repeated'
+                                                               b'="1024" office:value-type="float" office:value="1"/>'
+                                                               b"</table:table-row>"), "has over 1,000,000 cells"),
     "entity declarations": (lambda p: ods(p, doctype=b'<!DOCTYPE x [<!ENTITY boom "boom">]>'), "declares XML entities"),
     "not a zip": (lambda p: _file(p, "hostile.ods", b"name,grade\n"), "is not an .ods workbook"),
 }

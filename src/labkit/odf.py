@@ -54,6 +54,21 @@ def _qualified(name):
     return namespace, local
 
 
+def _repeated(cell):
+    """How many cells a cell element stands for: one where it is empty (a sheet's empty rest is one
+    element repeated a billion times), else its repeats across and its row's down (a repeated value
+    is as many cells to LibreOffice as if each were written out)."""
+    if not (len(cell) or cell.get(f"{{{OFFICE}}}value-type") or cell.get(f"{{{TABLE}}}formula")):
+        return 1
+    row = cell.getparent()
+    return _count(cell.get(f"{{{TABLE}}}number-columns-repeated")) * _count(
+        row.get(f"{{{TABLE}}}number-rows-repeated") if row is not None else None)
+
+
+def _count(repeats):
+    return int(repeats) if repeats and repeats.isdigit() and int(repeats) > 0 else 1
+
+
 def _inside(part, href):
     """Whether an href names a part of the package or the package itself (a chart's ".." names the
     document whose cells it draws)."""
@@ -93,7 +108,7 @@ def _inspect_part(path, name, data, cells):
         if tag in REFUSED:
             raise UsageError(f"{path} {REFUSED[tag]} ({shown(name)}: {tag[1]}): refused")
         if tag in CELLS:
-            cells = untrusted.counted(path, cells)
+            cells = untrusted.counted(path, cells, _repeated(element))
         spreadsheet |= tag == (OFFICE, "spreadsheet")
         for attribute, value in element.attrib.items():
             attribute = _qualified(attribute)

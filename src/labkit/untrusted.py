@@ -174,11 +174,11 @@ def _inspect_part(path, name, data, cells, pins=None):
     return cells
 
 
-def counted(path, cells):
-    """One cell more than cells; UsageError past MAX_CELLS."""
-    if cells >= MAX_CELLS:
+def counted(path, cells, more=1):
+    """cells and more; UsageError past MAX_CELLS."""
+    if cells + more > MAX_CELLS:
         raise UsageError(f"{path} has over {MAX_CELLS:,} cells: refused")
-    return cells + 1
+    return cells + more
 
 
 def private_copy(inspection, destination):
