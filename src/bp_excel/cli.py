@@ -1,8 +1,6 @@
 """python -m bp_excel build | verify | check | render | open"""
 import json
 import sys
-import zipfile
-from pathlib import Path
 
 from bp_excel import layout, settings
 from bp_excel.build import xlsx
@@ -16,7 +14,7 @@ from bp_excel.network import Network
 from bp_excel.verify import reference
 from bp_excel.verify.compare import ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE, check
 from bp_excel.verify.render import render
-from labkit import desktop, engines
+from labkit import desktop, engines, formats
 from labkit.cli import Parser, UsageError, bounded, cell, command, finite, output_file, positive
 
 DEFAULT_TIMEOUT_S = 120
@@ -86,7 +84,7 @@ def _add_check(commands):
                                         "table is right, 1 when one is wrong (and nothing else), 2 for a file refused "
                                         "or bad usage, 3 for a file that could not be graded (LibreOffice failed or "
                                         "ran out of time on it, or an unforeseen error).")
-    c.add_argument("workbooks", nargs="+", metavar="BOOK.xlsx", help="the workbooks, e.g. submissions/*.xlsx")
+    c.add_argument("workbooks", nargs="+", metavar="BOOK", help="workbooks (.xlsx, .ods, .xls), e.g. submissions/*")
     c.add_argument("--sheet", help="only this sheet")
     c.add_argument("--header-row", type=positive(int), metavar="N", help="the table's header row, where it is not found")
     c.add_argument("--map", nargs="+", default=[], metavar="QUANTITY=COLUMN",
@@ -103,7 +101,8 @@ def _add_check(commands):
                    help="also write a row per workbook (those who need help first) to this .xlsx or .csv; the "
                         ".xlsx counts each likely mistake across the class, with a chart")
     c.add_argument("--annotate", metavar="FOLDER", help="also write each graded workbook's copy into FOLDER: each wrong "
-                   "column's first wrong cell marked (a red fill, a note) and a Feedback sheet in front")
+                   "column's first wrong cell marked (a red fill, a note) and a Feedback sheet in front; "
+                   "an .ods or .xls gets an .xlsx copy")
 
 
 def _add_render(commands):
@@ -158,18 +157,6 @@ def run_build(args):
     return 0
 
 
-def _check_workbook_file(path):
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    if not zipfile.is_zipfile(path):
-        raise UsageError(f"{path} is not an .xlsx workbook")
-    with zipfile.ZipFile(path) as archive:
-        if "xl/workbook.xml" not in archive.namelist():
-            raise UsageError(f"{path} is not an .xlsx workbook")
-    return path
-
-
 def _fmt(x):
     return f"{x:.2e}"
 
@@ -187,7 +174,7 @@ def _print_table(path, engine, results):
 
 
 def run_verify(args):
-    path = _check_workbook_file(args.workbook)
+    path = formats.xlsx_workbook(args.workbook)
     reports, failures = [], []
     for engine in engines.choose(args.engine):
         results = check(engines.recalculate(path, engine, args.timeout))
@@ -224,13 +211,14 @@ def run_check(args):
         gradebook.write(args.gradebook, reports)
         print(f"wrote {args.gradebook}: {gradebook.tally(reports)}", file=sys.stderr if args.json else sys.stdout)
     if folder:
-        print("\n".join(annotate.write(reports, folder, args.solutions)), file=sys.stderr if args.json else sys.stdout)
+        written = annotate.write(reports, folder, args.solutions, args.timeout)
+        print("\n".join(written), file=sys.stderr if args.json else sys.stdout)
     return check_status(reports)
 
 
 def run_render(args):
     try:
-        paths = render(_check_workbook_file(args.workbook), args.out, args.timeout)
+        paths = render(formats.xlsx_workbook(args.workbook), args.out, args.timeout)
     except OSError as e:
         raise UsageError(f"cannot write {e.filename or args.out}: {e.strerror or e}")
     print("wrote " + ", ".join(str(p) for p in paths))
@@ -238,7 +226,7 @@ def run_render(args):
 
 
 def run_open(args):
-    path = _check_workbook_file(args.workbook)
+    path = formats.xlsx_workbook(args.workbook)
     print(f"opening {path} in {desktop.open_in_spreadsheet(path)}")
     return 0
 

@@ -5,7 +5,8 @@ import subprocess
 from pathlib import Path
 
 from labkit.cli import UsageError
-from labkit.engines import INSTALL_HINT, excel_available, find_soffice
+from labkit.engines import INSTALL_HINT, find_soffice
+from labkit.excel import excel_available
 
 
 def open_in_spreadsheet(path):

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import warnings
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import openpyxl
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from labkit.cli import UsageError
+from labkit.excel import excel_available, recalculate_excel
 
 INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; "
                 "macOS: brew install --cask libreoffice) or Gnumeric (sudo apt-get install gnumeric), "
@@ -48,16 +48,6 @@ def find_soffice():
     if found:
         return found
     return next((p for p in STANDARD_SOFFICE.get(platform.system(), []) if os.path.exists(p)), None)
-
-
-def excel_available():
-    if platform.system() not in ("Windows", "Darwin"):
-        return False
-    try:
-        import xlwings  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def available():
@@ -157,22 +147,42 @@ def convert_with_libreoffice(path, extension, out_dir, timeout):
     return converted
 
 
-def recalculate_many_with_libreoffice(paths, timeout):
-    """[values, or what LibreOffice said] of each workbook, recalculated by one LibreOffice process:
-    its start-up costs more than a small workbook's recalculation. Each is copied into a private
-    folder under a name of its own first, so that nothing is written beside the originals. Text in
-    place of values: LibreOffice wrote nothing for that one, and the text is its exit status and
-    its own last words."""
+def convert_many_with_libreoffice(paths, out_dir, timeout):
+    """[its .xlsx in out_dir, recalculated, or what LibreOffice said] of each workbook, from one
+    LibreOffice process (its start-up costs more than a small workbook's recalculation), each read
+    from a private copy (book0.ods, ...): nothing is written beside the originals. Text in place of
+    a path: its exit status and its own last words."""
     with tempfile.TemporaryDirectory(prefix="bp_excel_batch_") as tmp:
-        inputs = []
-        for k, path in enumerate(paths):
-            inputs.append(Path(tmp, f"book{k}.xlsx"))
-            shutil.copyfile(path, inputs[-1])
-        out_dir = Path(tmp, "out")
-        out_dir.mkdir()
+        inputs = [Path(tmp, f"book{k}{Path(path).suffix.lower()}") for k, path in enumerate(paths)]
+        for path, private in zip(paths, inputs):
+            shutil.copyfile(path, private)
         code, output = _convert(inputs, "xlsx", out_dir, timeout)
-        said = f"could not read it (exit {code}: {output.splitlines()[-1] if output else 'no output'})"
-        return [saved_values(out_dir / p.name) if (out_dir / p.name).exists() else said for p in inputs]
+    said = f"could not read it (exit {code}: {output.splitlines()[-1] if output else 'no output'})"
+    return [Path(out_dir, p.stem + ".xlsx") if Path(out_dir, p.stem + ".xlsx").exists() else said for p in inputs]
+
+
+def recalculate_many_with_libreoffice(paths, timeout):
+    """[values, or what LibreOffice said] of each workbook, recalculated by one LibreOffice process."""
+    with tempfile.TemporaryDirectory(prefix="bp_excel_out_") as out_dir:
+        return [saved_values(path) if isinstance(path, Path) else path
+                for path in convert_many_with_libreoffice(paths, out_dir, timeout)]
+
+
+def each_with_libreoffice(run, paths, timeout):
+    """run(paths, timeout): [a result, or what LibreOffice said] of each path, from one LibreOffice
+    process; then, with several, each that got none is run again alone, so that a slow or broken
+    file costs only its own result and LibreOffice's words are about it alone. (A file alone already
+    was: running it again would only double the wait.)"""
+    def attempt(some):
+        try:
+            return run(some, timeout)
+        except UsageError as e:  # it ran out of time
+            return [str(e).removeprefix("LibreOffice ")] * len(some)
+
+    results = attempt(paths) if paths else []
+    if len(paths) > 1:
+        results = [attempt([path])[0] if isinstance(result, str) else result for path, result in zip(paths, results)]
+    return results
 
 
 def recalculate_libreoffice(path, timeout):
@@ -193,51 +203,6 @@ def recalculate_gnumeric(path, timeout):
         if not converted.exists():
             raise UsageError(f"Gnumeric could not recalculate {path} (exit {code}): {output or 'no output'}")
         return saved_values(converted)
-
-
-def _excel_session(path, started):
-    """Excel's values of every sheet; started(pid) is told Excel's process as soon as it runs."""
-    import xlwings
-
-    app = xlwings.App(visible=False, add_book=False)
-    started(app.pid)
-    try:
-        book = app.books.open(str(Path(path).resolve()), update_links=False, read_only=True)
-        try:
-            app.calculate()
-            return {sheet.name: sheet.used_range.options(ndim=2).value for sheet in book.sheets}
-        finally:
-            book.close()
-    finally:
-        app.quit()
-
-
-def recalculate_excel(path, timeout):
-    """The Excel session runs in a thread of its own (COM objects stay in the thread that made
-    them), so that an Excel stuck on a dialog is killed after `timeout` seconds."""
-    outcome, pids = {}, []
-
-    def session():
-        if platform.system() == "Windows":
-            import pythoncom  # pywin32, which xlwings needs on Windows
-
-            pythoncom.CoInitialize()
-        try:
-            outcome["values"] = _excel_session(path, pids.append)
-        except Exception as e:  # reported in the calling thread
-            outcome["error"] = e
-
-    worker = threading.Thread(target=session, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        for pid in pids:
-            os.kill(pid, signal.SIGTERM)  # TerminateProcess on Windows
-        raise UsageError(f"Excel did not finish within {timeout:g} s (raise --timeout, or check that no "
-                         f"dialog blocks it)")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["values"]
 
 
 def recalculate(path, engine, timeout):

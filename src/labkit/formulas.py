@@ -40,17 +40,24 @@ def inspect(path, part, element, allow_stale_links=False):
     """Whether the element, a cell's formula, reaches another workbook where that is allowed;
     UsageError, naming the part and the cell or element, for anything else that reaches outside."""
     formula = ooxml.text(element)
-    where = _where(part, element)
-    if len(INDIRECT.findall(formula)) > len(LITERAL_INDIRECT.findall(formula)):
-        raise UsageError(f"{path}: {shown(part)}, {where} builds a reference from text (INDIRECT): refused")
-    text = STRING.sub(lambda m: m[0] if "://" in m[0] or "file:" in m[0].lower() else '""', formula)
     stale = allow_stale_links and in_cell(element)
+    found = reaching(formula, stale)
+    if found:
+        raise UsageError(f"{path}: {shown(part)}, {_where(part, element)} {found}: refused")
+    return stale and reaches_another_book(formula)
+
+
+def reaching(formula, allow_other_books=False):
+    """What a formula's text reaches outside the book, in words ("uses the function WEBSERVICE"), or
+    None. Any formula language: Excel's (A1, [1]Sheet!A1) or OpenDocument's ([.A1], 'file:...'#$S.A1)."""
+    if len(INDIRECT.findall(formula)) > len(LITERAL_INDIRECT.findall(formula)):
+        return "builds a reference from text (INDIRECT)"
+    text = STRING.sub(lambda m: m[0] if "://" in m[0] or "file:" in m[0].lower() else '""', formula)
     for pattern, what in DANGEROUS:
         match = pattern.search(text)
-        if match and not (stale and pattern is EXTERNAL_REFERENCE):
-            found = what.format(shown(match[0].rstrip("( ")))
-            raise UsageError(f"{path}: {shown(part)}, {where} uses {found}: refused")
-    return stale and reaches_another_book(formula)
+        if match and not (allow_other_books and pattern is EXTERNAL_REFERENCE):
+            return "uses " + what.format(shown(match[0].rstrip("( ")))
+    return None
 
 
 def _where(part, element):

@@ -2,6 +2,7 @@
 ([Content_Types].xml) and relationships (_rels/*.rels), each XML part parsed by a hardened parser
 (no DTD, no entities, no network, any encoding). Nothing here decides what is safe: untrusted.py does.
 Every read is bounded by the size the zip states, so that a forged size cannot unpack further."""
+import io
 import posixpath
 import zipfile
 import zlib
@@ -63,6 +64,23 @@ def parse(name, data, recover=False):
     if root.getroottree().docinfo.internalDTD is not None or root.getroottree().docinfo.doctype:
         raise PackageError(f"{name} declares XML entities (a DTD)")
     return root
+
+
+def elements(name, data, recover=False):
+    """Each element of an XML part, at its end, read as a stream by the same hardened parser; what
+    was read is let go as it goes, so that memory stays flat. PackageError as parse() raises it."""
+    try:
+        for _, element in etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
+                                          load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
+                                          recover=recover):
+            if element.getparent() is None and element.getroottree().docinfo.doctype:
+                raise PackageError(f"{name} declares XML entities (a DTD)")
+            yield element
+            element.clear(keep_tail=True)
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as e:
+        raise PackageError(f"{name} is not well-formed XML ({e})")
 
 
 def written(root):

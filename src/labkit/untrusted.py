@@ -6,13 +6,10 @@ nothing in a formula, a defined name, a conditional format or a validation that 
 book. What the tables cannot use and LibreOffice would fetch (a linked picture, a hyperlink's target)
 is left out of the private copy that LibreOffice reads, and the inspection says so. Where it is told
 to, it accepts links to other workbooks too (stale_links.py): the copy never names them."""
-import io
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from lxml import etree
 
 from labkit import formulas, ooxml, stale_links
 from labkit.cli import UsageError, shown
@@ -163,30 +160,25 @@ def _inspect_relationship(path, rels, link, removed, dropped):
 def _inspect_part(path, name, data, cells, pins=None):
     """The cells counted so far, this part's added; UsageError for a formula that reaches outside,
     but for a cell's reference to another workbook where pins are given: pins counts those."""
-    try:
-        # VML, Excel's legacy drawings, is often not well-formed (<br> left open): read as far as it goes.
-        for _, element in etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
-                                          load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
-                                          recover=name.lower().endswith(".vml")):
-            tag = ooxml.local(element)
-            if tag == "c":
-                cells += 1
-                if cells > MAX_CELLS:
-                    raise UsageError(f"{path} has over {MAX_CELLS:,} cells: refused")
-            elif tag in formulas.ELEMENTS:
-                reaches = formulas.inspect(path, name, element, pins is not None)
-                if pins is not None and formulas.in_cell(element):
-                    pins.saw(element, reaches)
-            elif tag in LINK_ELEMENTS:
-                raise UsageError(f"{path}: {shown(name)} holds {LINK_ELEMENTS[tag]}: refused")
-            if element.getparent() is None and element.getroottree().docinfo.doctype:
-                raise ooxml.PackageError(f"{name} declares XML entities (a DTD)")
-            element.clear(keep_tail=True)
-            while element.getprevious() is not None:  # what was read is let go: memory stays flat
-                del element.getparent()[0]
-    except etree.XMLSyntaxError as e:
-        raise ooxml.PackageError(f"{name} is not well-formed XML ({e})")
+    # VML, Excel's legacy drawings, is often not well-formed (<br> left open): read as far as it goes.
+    for element in ooxml.elements(name, data, recover=name.lower().endswith(".vml")):
+        tag = ooxml.local(element)
+        if tag == "c":
+            cells = counted(path, cells)
+        elif tag in formulas.ELEMENTS:
+            reaches = formulas.inspect(path, name, element, pins is not None)
+            if pins is not None and formulas.in_cell(element):
+                pins.saw(element, reaches)
+        elif tag in LINK_ELEMENTS:
+            raise UsageError(f"{path}: {shown(name)} holds {LINK_ELEMENTS[tag]}: refused")
     return cells
+
+
+def counted(path, cells, more=1):
+    """cells and more; UsageError past MAX_CELLS."""
+    if cells + more > MAX_CELLS:
+        raise UsageError(f"{path} has over {MAX_CELLS:,} cells: refused")
+    return cells + more
 
 
 def private_copy(inspection, destination):

@@ -5,12 +5,14 @@ with --solutions), and a Feedback sheet in front gives the verdict, each wrong c
 to it) and how to check again. The copy is the learner's own package with only the parts that the
 marks need changed (labkit/ooxml_edit.py): charts, pictures and every other part stay theirs, byte
 for byte, and the original is only read. A right workbook gets the Feedback sheet alone, saying so,
-so that every graded file has its copy; a file refused or not graded gets none."""
+so that every graded file has its copy; a file refused or not graded gets none. An .ods or .xls
+gets an .xlsx copy, made from LibreOffice's conversion of it (labkit/formats.py)."""
 import os
+import tempfile
 from pathlib import Path
 
 from bp_excel.check.report import finding_lines, table_line
-from labkit import xlsx_edit, xlsx_notes
+from labkit import formats, xlsx_edit, xlsx_notes
 from labkit.cli import UsageError
 from labkit.files import write_atomically
 from labkit.ooxml_edit import Package
@@ -39,24 +41,32 @@ def prepare(folder, workbooks):
     return folder
 
 
-def write(reports, folder, solutions=False):
-    """Each graded workbook's annotated copy in folder, under the workbook's own name (another
-    workbook of that name in the same run gets name-2.xlsx, ...); returns the lines that say what
-    was written and which files got no copy."""
+def write(reports, folder, solutions=False, timeout=120):
+    """Each graded workbook's annotated copy in folder, under the workbook's own name (an .ods or
+    .xls: name.xlsx, made from LibreOffice's conversion of it, as check read it; another workbook
+    of that name in the same run gets name-2.xlsx, ...); returns the lines that say what was written
+    and which files got no copy."""
     written, skipped = [], []
-    for report in reports:
-        if "tables" not in report:
-            skipped.append(f"{report['file']} ({'refused' if 'error' in report else 'not graded'})")
-            continue
-        path = _free(Path(folder), Path(report["file"]).name, written)
-        try:
-            annotate(report, path, solutions)
-        except OSError:
-            raise
-        except Exception as e:  # noqa: BLE001 (a stranger's file nobody foresaw costs only its own copy)
-            skipped.append(f"{report['file']} (an unexpected {type(e).__name__}: {e})")
-            continue
-        written.append((report["file"], path))
+    converted = [report for report in reports if "tables" in report and report.get("converted")]
+    with tempfile.TemporaryDirectory(prefix="bp_excel_annotate_") as private:
+        readable = formats.as_xlsx([report["file"] for report in converted], Path(private), timeout)
+        sources = {id(report): found for report, found in zip(converted, readable)}
+        for report in reports:
+            source = sources.get(id(report))
+            why = _no_copy(report, source)
+            if why:
+                skipped.append(f"{report['file']} ({why})")
+                continue
+            name = Path(report["file"]).stem + ".xlsx" if source else Path(report["file"]).name
+            path = _free(Path(folder), name, written)
+            try:
+                annotate(report, path, solutions, source.xlsx if source else None)
+            except OSError:
+                raise
+            except Exception as e:  # noqa: BLE001 (a stranger's file nobody foresaw costs only its own copy)
+                skipped.append(f"{report['file']} (an unexpected {type(e).__name__}: {e})")
+                continue
+            written.append((report["file"], path))
     lines = []
     if written:
         copies = [path.name if path.name == Path(file).name else f"{path.name} (of {file})" for file, path in written]
@@ -66,6 +76,13 @@ def write(reports, folder, solutions=False):
     return lines
 
 
+def _no_copy(report, source):
+    """Why a workbook gets no annotated copy, or None: refused, not graded, or not converted again."""
+    if "tables" not in report:
+        return "refused" if "error" in report else "not graded"
+    return source.refused or source.not_converted if source and not source.xlsx else None
+
+
 def _free(folder, name, written):
     taken = {path.name.lower() for _, path in written}
     stem, suffix = Path(name).stem, Path(name).suffix
@@ -73,9 +90,10 @@ def _free(folder, name, written):
     return folder / next(n for n in candidates if n.lower() not in taken)
 
 
-def annotate(report, destination, solutions=False):
-    """Write the annotated copy of one graded workbook (its check report) to destination."""
-    package = Package(report["file"])
+def annotate(report, destination, solutions=False, source=None):
+    """Write the annotated copy of one graded workbook (its check report) to destination: a copy of
+    the workbook, or of source (the .xlsx that LibreOffice made of an .ods or .xls)."""
+    package = Package(source or report["file"])
     parts = xlsx_edit.sheet_parts(package)
     marks = _marks(report, solutions)
     if marks:

@@ -1,6 +1,7 @@
 """python -m bp_excel check: grade hand-made backpropagation workbooks, and say where each goes
-wrong. Each file is inspected as a stranger's (labkit/untrusted.py), recalculated by LibreOffice (one
-process for all of them), its tables found (tables.py) and graded (grading.py)."""
+wrong. Each file is inspected as a stranger's (labkit/untrusted.py; an .ods or .xls as its format is,
+then converted to .xlsx: labkit/formats.py), recalculated by LibreOffice (one process for all of
+them), its tables found (tables.py) and graded (grading.py)."""
 import re
 import tempfile
 import warnings
@@ -14,7 +15,7 @@ from bp_excel.check.grading import Grader
 from bp_excel.check.learning_rate import infer as infer_learning_rate
 from bp_excel.check.tables import display
 from bp_excel.equations import WEIGHTS
-from labkit import engines, ooxml, untrusted
+from labkit import engines, formats, ooxml, untrusted
 from labkit.cli import UsageError
 
 NO_TABLE = ("no backpropagation table found: a table needs a header row naming at least "
@@ -90,44 +91,41 @@ def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None)
 
 
 def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_rate=None, learning_rate_cell=None):
-    """[{"file", "ok", "tables", "removed"[, "linked"]}, {"file", "error"} (refused) or {"file",
-    "not_graded"}] of each workbook, in the order given. Each accepted workbook is graded from a
-    private copy (untrusted.private_copy): what the inspection removed is listed under "removed", and
-    where the file links to other workbooks, "linked" names them and counts the formulas that reached
-    them, graded from their saved values (labkit/stale_links.py). One LibreOffice
-    process recalculates them all; where it fails or runs out of time, each is tried on its own, so
-    that a slow or broken file costs only its own report."""
+    """[{"file", "ok", "tables", "removed"[, "linked"][, "converted"]}, {"file", "error"} (refused) or
+    {"file", "not_graded"}] of each workbook, in the order given. An .ods or .xls is inspected as its
+    format is and converted to .xlsx first ("converted" says which: labkit/formats.py). Each accepted
+    workbook is graded from a private copy (untrusted.private_copy): what the inspection removed is
+    listed under "removed", and where the file links to other workbooks, "linked" names them and
+    counts the formulas that reached them, graded from their saved values (labkit/stale_links.py).
+    One LibreOffice process recalculates them all; where it fails or runs out of time, each is tried
+    on its own, so that a slow or broken file costs only its own report."""
     if not engines.find_soffice():
         raise UsageError(f"LibreOffice not found: {engines.INSTALL_HINT}")
     reports, accepted = [], []
     with tempfile.TemporaryDirectory(prefix="bp_excel_check_") as private:
-        for path in paths:
+        for readable in formats.as_xlsx(paths, Path(private, "converted"), timeout):
+            if readable.unread():
+                reports.append({"file": str(readable.path), **readable.unread()})
+                continue
             try:
-                inspection = untrusted.inspect(path, allow_stale_links=True)
+                inspection = untrusted.inspect(readable.xlsx, allow_stale_links=True)
                 copy = untrusted.private_copy(inspection, Path(private, f"book{len(reports)}.xlsx"))
-                accepted.append((path, copy, inspection, len(reports)))
+                accepted.append((readable, copy, inspection, len(reports)))
                 reports.append(None)
             except UsageError as e:
-                reports.append({"file": str(path), "error": str(e)})
+                reports.append({"file": str(readable.path), "error": readable.said(e)})
         copies = [copy for _, copy, _, _ in accepted]
-        try:
-            recalculated = engines.recalculate_many_with_libreoffice(copies, timeout) if copies else []
-        except UsageError as e:
-            recalculated = [str(e).removeprefix("LibreOffice ")] * len(copies)
-        # With several files, one the class's process could not give values for is tried on its own:
-        # a slow or broken one costs its own report, and LibreOffice's words are about it alone. (A
-        # file alone already was: running it again would only double the wait.)
-        if len(copies) > 1:
-            recalculated = [rows if isinstance(rows, dict) else _recalculated_alone(copy, timeout)
-                            for copy, rows in zip(copies, recalculated)]
-        for (path, copy, inspection, index), rows in zip(accepted, recalculated):
+        recalculated = engines.each_with_libreoffice(engines.recalculate_many_with_libreoffice, copies, timeout)
+        for (readable, copy, inspection, index), rows in zip(accepted, recalculated):
+            path = readable.path
             try:
                 if not isinstance(rows, dict):
                     reports[index] = {"file": str(path), "not_graded": f"LibreOffice {rows}"}
                     continue
                 reports[index] = {"file": str(path), **_grade(path, copy, rows, sheet, header_row, mapping,
                                                               learning_rate, learning_rate_cell),
-                                  "removed": list(inspection.removed), **_linked(inspection.links)}
+                                  "removed": list(inspection.removed), **_linked(inspection.links),
+                                  **({"converted": readable.form} if readable.form in formats.CONVERTED else {})}
             except UsageError as e:
                 reports[index] = {"file": str(path), "error": str(e)}
             except NotGraded as e:
@@ -140,15 +138,6 @@ def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_ra
 def _linked(links):
     """{"linked": the other workbooks and how many formulas reached them} where the file links to any."""
     return {"linked": {"books": list(links.books), "formulas": links.formulas}} if links else {}
-
-
-def _recalculated_alone(copy, timeout):
-    """The workbook's values, recalculated by a LibreOffice process of its own, or what went wrong."""
-    try:
-        (rows,) = engines.recalculate_many_with_libreoffice([copy], timeout)
-        return rows
-    except UsageError as e:
-        return str(e).removeprefix("LibreOffice ")
 
 
 class NotGraded(Exception):
