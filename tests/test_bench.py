@@ -31,7 +31,7 @@ def test_the_pytorch_twin_has_the_same_layers_and_parameters(torch, pytorch_twin
     kinds = [type(layer).__name__ for layer in twin]
     assert kinds.count("Conv2d") == kinds.count("BatchNorm2d") == 7 and kinds.count("MaxPool2d") == 1
     assert kinds[-1] == "Linear" and kinds.count("Dropout2d") == 7  # the standard recipe's, after each ReLU
-    assert kinds[kinds.index("ReLU") + 1] == "Dropout2d"
+    assert all(kinds[i + 1] == "Dropout2d" for i, kind in enumerate(kinds) if kind == "ReLU")
     without = [type(layer).__name__ for layer in pytorch_twin.build(recipe(dropout=0))]
     assert not any("Dropout" in kind for kind in without)
     closing = recipe(dropout=0.1, dropout_kind="element", dropout_where="block")
