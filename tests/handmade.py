@@ -40,6 +40,13 @@ MISTAKES = {
 }
 
 
+# The kind check names each seeded mistake by (a finding's "kind" in check --json).
+KIND = {"a_h1 for a_h2": "wrong-neighbour", "missing brackets": "missing-brackets", "w6 for w7": "wrong-neighbour",
+        "no half": "missing-half", "sigmoid sign": "unrecognized", "E_total is E1": "leaves-out-term",
+        "a_o1 for a_o2 in w7": "wrong-neighbour", "i1 for i2": "wrong-neighbour",
+        "w6 for w7 in dE/dw1": "wrong-neighbour"}
+
+
 def write(rows=30, learning_rate=1.0, mistake=None, first_column=1, header_row=2, step=False, greek=False,
           prose=False, constants_as_formulas=False, update=None, moving_rate=False, sheet=None, wb=None, rate_row=1,
           spelling=None):

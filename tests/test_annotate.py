@@ -109,7 +109,7 @@ def _marks(report):
     marks = {}
     for table in report["tables"]:
         for finding in table["wrong"]:
-            marks.setdefault(table["sheet"], set()).add(f"{finding['column']}{finding['first_row']}")
+            marks.setdefault(table["sheet"], set()).add(f"{finding.column}{finding.first_row}")
     return marks
 
 
@@ -178,14 +178,14 @@ def test_each_first_wrong_cell_has_the_fill_and_a_note_in_the_hints_words_and_ke
     assert after.sheetnames == ["Feedback", *before.sheetnames]
     for table in report["tables"]:
         for finding in table["wrong"]:
-            ref = f"{finding['column']}{finding['first_row']}"
+            ref = finding.cell
             cell, own = after[table["sheet"]][ref], before[table["sheet"]][ref]
             assert (cell.fill.fill_type, cell.fill.fgColor.rgb) == ("solid", annotate.FILL)
             assert _format(cell) == _format(own) and cell.value == own.value
             note = cell.comment.text
-            assert finding["hint"] in note and (finding["mistake"] or "") in note
-            assert f"is wrong from row {finding['first_row']}" in note
-            assert "the answer" not in note and finding["solution"] not in note
+            assert finding.hint in note and (finding.mistake or "") in note
+            assert f"is wrong from row {finding.first_row}" in note
+            assert "the answer" not in note and finding.solution not in note
     marked = {(s, c) for s, cells in _marks(report).items() for c in cells}
     for ws in before.worksheets:
         for row in after[ws.title].iter_rows():
@@ -202,7 +202,7 @@ def test_the_feedback_sheet_in_front_says_the_verdict_each_wrong_cell_and_how_to
     assert text[1][0].startswith("RIGHT" if report["ok"] else "WRONG")
     assert text[-1][1] == f"python -m bp_excel check {original.name}"
     links = {c.coordinate: c.hyperlink.location for row in feedback.iter_rows() for c in row if c.hyperlink}
-    wrong = [(t["sheet"], f"{f['column']}{f['first_row']}") for t in report["tables"] for f in t["wrong"]]
+    wrong = [(t["sheet"], f"{f.column}{f.first_row}") for t in report["tables"] for f in t["wrong"]]
     assert sorted(links.values()) == sorted(f"'{sheet}'!{cell}" for sheet, cell in wrong)
     for coordinate in links:
         assert feedback[coordinate].value in {f"{sheet}!{cell}" for sheet, cell in wrong}
@@ -270,7 +270,7 @@ def test_solutions_put_the_answer_in_the_note_only_when_asked(annotated, tmp_pat
     original, _, report = annotated["a_h1 for a_h2.xlsx"]
     annotate.annotate(report, tmp_path / "with answers.xlsx", solutions=True)
     note = openpyxl.load_workbook(tmp_path / "with answers.xlsx")["Sheet"]["Z3"].comment.text
-    assert f"the answer: {report['tables'][0]['wrong'][0]['solution']}" in note
+    assert f"the answer: {report['tables'][0]['wrong'][0].solution}" in note
 
 
 def test_a_sheet_named_feedback_already_keeps_its_name_and_the_new_one_gets_a_number(tmp_path):

@@ -73,9 +73,9 @@ def test_the_table_is_found_where_it_is_and_its_rate_where_the_updates_point(gra
     assert table["learning_rate"] == 0.5 and table["learning_rate_cell"] == "G1" and table["last_row"] == FIRST + 59
 
 
-SEEDED = {f"mistake: {m}": (quantity, words) for m, (quantity, _, words) in handmade.MISTAKES.items()}
-SEEDED["mistake: update sign"] = ("w1", "sign")
-SEEDED["mistake: moving learning rate"] = ("w1", "learning-rate reference moves")
+SEEDED = {f"mistake: {m}": (quantity, words, handmade.KIND[m]) for m, (quantity, _, words) in handmade.MISTAKES.items()}
+SEEDED["mistake: update sign"] = ("w1", "sign", "wrong-sign")
+SEEDED["mistake: moving learning rate"] = ("w1", "learning-rate reference moves", "rate-moves")
 # The columns each seeded mistake changes (handmade's spellings in check's), or every update's.
 WRONG_COLUMNS = {f"mistake: {m}": {k.replace("∂E/∂", "dE/d").replace("E_tot", "E_total") for k in changes}
                  for m, (_, changes, _) in handmade.MISTAKES.items()}
@@ -86,32 +86,34 @@ FIRST_WRONG_ROW_MOVING = FIRST + 2  # the first update still finds the rate; the
 
 @pytest.mark.parametrize("name", list(SEEDED))
 def test_each_seeded_mistake_is_named_at_its_column_and_first_row(graded, name):
-    quantity, words = SEEDED[name]
+    quantity, words, kind = SEEDED[name]
     report = graded[name]
     assert not report["ok"]
     (table,) = report["tables"]
     first = table["wrong"][0]
-    assert first["quantity"] == quantity, table["wrong"]
-    assert first["column"] == table["columns"][quantity]
+    assert first.quantity == quantity, table["wrong"]
+    assert first.column == table["columns"][quantity]
     expected_row = FIRST_WRONG_ROW_MOVING if "moving" in name else FIRST_WRONG_ROW.get(quantity, FIRST)
-    assert first["first_row"] == expected_row
-    assert first["formula"].startswith("=") and first["hint"]
-    assert math.isfinite(first["expected"]) and first["expected"] != first["found"]  # found: None for an error
+    assert first.first_row == expected_row
+    assert first.formula.startswith("=") and first.hint
+    assert math.isfinite(first.expected) and first.expected != first.found  # found: None for an error
     if words:
-        assert words in (first["mistake"] or ""), first
+        assert words in (first.mistake or ""), first
     else:
-        assert first["mistake"] is None
+        assert first.mistake is None
     # Row by row, exactly the columns whose formula is wrong: nothing downstream of them.
-    assert {f["quantity"] for f in table["wrong"]} == WRONG_COLUMNS[name], table["wrong"]
+    assert {f.quantity for f in table["wrong"]} == WRONG_COLUMNS[name], table["wrong"]
+    # Every column the seeding changed, named as its kind: a_h1 for a_h2 in dE/dw3 and dE/dw4 alike.
+    assert {f.kind for f in table["wrong"]} == {kind}, table["wrong"]
 
 
 def test_the_hint_names_the_swap_and_the_solution_writes_the_formula_in_the_sheets_own_cells(graded):
     (table,) = graded["mistake: a_h1 for a_h2"]["tables"]
     first, second = table["wrong"][:2]
-    assert (first["quantity"], second["quantity"]) == ("dE/dw3", "dE/dw4")
-    assert first["hint"] == "Z3 uses J3, a_h1, where a_h2 (L3) belongs"
-    assert first["solution"] == "Z3 should be =((R3-A3)*R3*(1-R3)*N3+(T3-B3)*T3*(1-T3)*P3)*L3*(1-L3)*C3"
-    assert first["carries"].startswith("E_total is") and first["carries"].endswith("because of it")
+    assert (first.quantity, second.quantity) == ("dE/dw3", "dE/dw4")
+    assert first.hint == "Z3 uses J3, a_h1, where a_h2 (L3) belongs"
+    assert first.solution == "Z3 should be =((R3-A3)*R3*(1-R3)*N3+(T3-B3)*T3*(1-T3)*P3)*L3*(1-L3)*C3"
+    assert first.carries.startswith("E_total is") and first.carries.endswith("because of it")
     assert table["drift"]["E_total"] > 0
 
 
@@ -150,7 +152,7 @@ def test_a_pasted_table_is_compared_at_the_precision_of_its_computed_columns(tmp
     (table,) = report["tables"]
     assert table["kind"] == "pasted" and not report["ok"]
     first = table["wrong"][0]
-    assert (first["quantity"], first["first_row"]) == ("dE/dw3", FIRST) and "uses a_h1 where a_h2" in first["mistake"]
+    assert (first.quantity, first.first_row) == ("dE/dw3", FIRST) and "uses a_h1 where a_h2" in first.mistake
 
 
 @pytest.mark.parametrize("build", [[], ["--biases", "0.35", "0.6", "--targets", "0.01", "0.99", "--lr", "0.5", "3"]])
@@ -167,9 +169,9 @@ def test_the_generated_workbook_passes(tmp_path, capsys, build):
 
 
 def test_json_has_the_promised_shape(graded, tmp_path, capsys):
-    path = handmade.save(handmade.write(mistake="no half"), tmp_path / "b.xlsx")
-    finding = {"quantity", "column", "first_row", "expected", "found", "formula", "mistake", "hint", "rows_wrong",
-               "carries"}
+    path = handmade.save(handmade.write(mistake="a_h1 for a_h2"), tmp_path / "b.xlsx")
+    finding = {"quantity", "column", "first_row", "expected", "found", "formula", "kind", "mistake", "hint",
+               "rows_wrong", "carries"}
     for flags, keys in (([], finding), (["--solutions"], finding | {"solution"})):
         assert main(["check", str(path), "--json", *flags]) == 1
         (report,) = json.loads(capsys.readouterr().out)["workbooks"]
@@ -177,7 +179,11 @@ def test_json_has_the_promised_shape(graded, tmp_path, capsys):
         (table,) = report["tables"]
         assert set(table) == {"sheet", "kind", "header_row", "first_row", "last_row", "columns", "learning_rate",
                               "learning_rate_cell", "ok", "wrong", "drift", "warnings"}
-        assert set(table["wrong"][0]) == keys
+        # Every finding alike (dE/dw3 and dE/dw4 here), only the first saying how far it carries.
+        assert [set(f) for f in table["wrong"]] == [keys, keys], table["wrong"]
+        neighbour = ("wrong-neighbour", "uses a_h1 where a_h2 belongs")
+        assert [(f["kind"], f["mistake"]) for f in table["wrong"]] == [neighbour, neighbour]
+        assert table["wrong"][0]["carries"].startswith("E_total is") and table["wrong"][1]["carries"] is None
 
 
 def test_an_exercise_gets_hints_and_no_answer_unless_asked(tmp_path, capsys, libreoffice):
@@ -189,6 +195,7 @@ def test_an_exercise_gets_hints_and_no_answer_unless_asked(tmp_path, capsys, lib
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
     assert "is computed from" in out and "should be =" not in out and "*(1-" not in out, out
+    assert "from row 7: left empty" in out and "likely mistake: left empty" in out, out  # kind "blank"
     assert main(["check", str(path), "--solutions"]) == 1
     assert "the answer: " in capsys.readouterr().out
 
@@ -236,7 +243,7 @@ def test_a_summary_table_is_checked_column_by_column_against_the_training_at_eac
     assert table["ok"] and summary["kind"] == "summary" and not report["ok"]
     assert summary["columns"] == {"E_total at lr 0.1": "B", "E_total at lr 0.5": "C", "E_total at lr 1": "D"}
     (wrong,) = summary["wrong"]
-    assert (wrong["column"], wrong["first_row"]) == ("D", 2) and "older version" in wrong["mistake"]
+    assert (wrong.column, wrong.first_row) == ("D", 2) and "older version" in wrong.mistake
 
 
 def test_an_exercise_is_handed_out_blank_and_graded_once_filled_in(tmp_path, capsys):
@@ -307,8 +314,8 @@ def test_text_inside_the_table_or_in_its_rate_cell_is_wrong_not_the_end_of_it(tm
     report, = check([handmade.save(wb, tmp_path / "text.xlsx")], TIMEOUT)
     (table,) = report["tables"]
     assert not report["ok"] and table["last_row"] == FIRST + 5
-    assert (table["wrong"][0]["quantity"], table["wrong"][0]["first_row"]) == first_wrong
-    assert table["wrong"][0]["found"] is None
+    assert (table["wrong"][0].quantity, table["wrong"][0].first_row) == first_wrong
+    assert table["wrong"][0].found is None
 
 
 def test_an_update_whose_rate_is_a_cell_of_the_table_is_named(tmp_path):
@@ -324,8 +331,8 @@ def test_an_update_whose_rate_is_a_cell_of_the_table_is_named(tmp_path):
     (table,) = report["tables"]
     assert (table["learning_rate"], table["learning_rate_cell"]) == (1.0, "G19")
     first = table["wrong"][0]
-    assert (first["quantity"], first["first_row"]) == ("w1", 22)
-    assert "G21, the table's w3 of row 21, not the rate: write $G$19" in first["mistake"]
+    assert (first.quantity, first.first_row) == ("w1", 22)
+    assert "G21, the table's w3 of row 21, not the rate: write $G$19" in first.mistake
 
 
 def test_a_learning_rate_copied_into_every_row_is_no_moving_reference(tmp_path):

@@ -105,8 +105,8 @@ def test_a_table_ends_where_the_next_ones_header_row_begins(graded):
     assert (first["header_row"], first["first_row"], first["last_row"]) == (2, 3, 7)
     assert (second["header_row"], second["first_row"], second["last_row"]) == (8, 9, 13)
     assert first["ok"], first["wrong"]
-    assert [(f["quantity"], f["first_row"]) for f in second["wrong"]] == [("o2", 9)]
-    assert "uses w6 where w7" in second["wrong"][0]["mistake"]
+    assert [(f.quantity, f.first_row) for f in second["wrong"]] == [("o2", 9)]
+    assert "uses w6 where w7" in second["wrong"][0].mistake
 
 
 @pytest.mark.parametrize("name, rate_cells", [
@@ -125,8 +125,8 @@ def test_a_last_row_of_updated_weights_only_is_graded_for_its_updates_alone(grad
     assert (table["first_row"], table["last_row"]) == (3, 4)
     assert table["ok"], table["wrong"]
     (table,) = graded["one iteration, update's sign"]["tables"]
-    assert {(f["quantity"], f["first_row"]) for f in table["wrong"]} == {(f"w{k}", 4) for k in range(1, 9)}
-    assert "sign" in table["wrong"][0]["mistake"]
+    assert {(f.quantity, f.first_row) for f in table["wrong"]} == {(f"w{k}", 4) for k in range(1, 9)}
+    assert "sign" in table["wrong"][0].mistake
 
 
 def test_short_gradient_headers_are_the_gradients_and_graded(graded):
@@ -134,8 +134,8 @@ def test_short_gradient_headers_are_the_gradients_and_graded(graded):
     assert table["ok"] and table["columns"]["dE/dw8"] == "AE"
     (table,) = graded["gradients headed dw1..dw8, w6 for w7"]["tables"]
     assert [f"dE/dw{k}" for k in range(1, 9)] == [q for q in table["columns"] if q.startswith("dE/")]
-    assert [(f["quantity"], f["first_row"]) for f in table["wrong"]] == [("dE/dw1", 3), ("dE/dw2", 3)]
-    assert all("uses w6 where w7" in f["mistake"] for f in table["wrong"])
+    assert [(f.quantity, f.first_row) for f in table["wrong"]] == [("dE/dw1", 3), ("dE/dw2", 3)]
+    assert all("uses w6 where w7" in f.mistake for f in table["wrong"])
 
 
 @pytest.mark.parametrize("name", LABELS)

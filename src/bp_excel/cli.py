@@ -8,7 +8,7 @@ from bp_excel.build.plots import save_plots
 from bp_excel.build.workbook import build
 from bp_excel.check import annotate, gradebook, tables
 from bp_excel.check.checker import check as check_workbooks
-from bp_excel.check.report import check_status, details, linked_line, summary_line, without_solutions
+from bp_excel.check.report import check_status, details, for_json, linked_line, summary_line
 from bp_excel.formulas import evaluator, parser
 from bp_excel.network import Network
 from bp_excel.verify import reference
@@ -198,7 +198,7 @@ def run_check(args):
     reports = check_workbooks(args.workbooks, args.timeout, args.sheet, args.header_row, tables.parse_map(args.map),
                           args.lr, args.lr_cell)
     if args.json:
-        print(json.dumps({"workbooks": reports if args.solutions else [without_solutions(r) for r in reports]}))
+        print(json.dumps({"workbooks": [for_json(r, args.solutions) for r in reports]}))
     for report in reports:
         if "error" in report:
             print(f"bp_excel check: error: {report['error']}", file=sys.stderr)

@@ -112,9 +112,8 @@ def _marks(report, solutions):
     for table in report["tables"]:
         for finding in table["wrong"]:
             notes = marks.setdefault(table["sheet"], {})
-            cell = f"{finding['column']}{finding['first_row']}"
             note = "\n".join(finding_lines(finding, solutions))
-            notes[cell] = f"{notes[cell]}\n\n{note}" if cell in notes else note
+            notes[finding.cell] = f"{notes[finding.cell]}\n\n{note}" if finding.cell in notes else note
     return marks
 
 
@@ -132,9 +131,9 @@ def _feedback(report, name):
     for table in report["tables"]:
         rows.append(["", table_line(table)])
         for finding in table["wrong"]:
-            cell = f"{finding['column']}{finding['first_row']}"
-            rows.append([f"{table['sheet']}!{cell}", finding_lines(finding)[0], finding["mistake"] or finding["hint"]])
-            links.append((f"A{len(rows)}", "'{}'!{}".format(table["sheet"].replace("'", "''"), cell)))
+            where = f"{table['sheet']}!{finding.cell}"
+            rows.append([where, finding_lines(finding)[0], finding.mistake or finding.hint])
+            links.append((f"A{len(rows)}", "'{}'!{}".format(table["sheet"].replace("'", "''"), finding.cell)))
         rows += [["", f"warning: {warning}"] for warning in table["warnings"]]
     rows += [[], ["", again], ["", f"python -m bp_excel check {name}"]]
     return rows, links

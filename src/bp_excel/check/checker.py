@@ -14,7 +14,6 @@ from bp_excel.check import summaries, tables
 from bp_excel.check.grading import Grader
 from bp_excel.check.learning_rate import infer as infer_learning_rate
 from bp_excel.check.tables import display
-from bp_excel.equations import WEIGHTS
 from labkit import engines, formats, ooxml, untrusted
 from labkit.cli import UsageError
 
@@ -68,25 +67,20 @@ def _warn_short_charts(table, charts):
 
 
 def _report(table, wrong, drift):
+    """A graded table's record: where it is, its learning rate, its wrong columns (Findings, which
+    report.for_json turns into --json's), the trajectory's drift and the warnings."""
     return {"sheet": table.sheet, "kind": table.kind, "header_row": table.header_row, "first_row": table.first_row,
             "last_row": table.last_row, "columns": {display(q): c for q, c in table.columns.items()},
             "learning_rate": table.learning_rate, "learning_rate_cell": table.learning_rate_cell,
-            "ok": not wrong, "wrong": [{k: v for k, v in f.items() if not k.startswith("_")} for f in wrong],
-            "drift": drift or {}, "warnings": table.warnings}
+            "ok": not wrong, "wrong": wrong, "drift": drift or {}, "warnings": table.warnings}
 
 
 def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None):
     grader = Grader(table, rows, cells)
     table.learning_rate, table.learning_rate_cell = infer_learning_rate(table, cells, rows, grader, learning_rate,
                                                                         learning_rate_cell)
-    wrong = grader.local()
     drift = grader.trajectory()
-    if wrong:
-        wrong[0]["carries"] = grader.carried(drift)
-    moving = table.update_mistakes
-    for finding in wrong:
-        if moving and finding["quantity"] in WEIGHTS and not finding["mistake"]:
-            finding["mistake"] = moving[0]
+    wrong = grader.local(carries=grader.carried(drift))
     return _report(table, wrong, drift), grader.network()
 
 

@@ -48,9 +48,8 @@ def row(report):
     out["tables found"] = len(report["tables"])
     if out["verdict"] == "wrong":
         table, finding = first_wrong(report)
-        out.update({"sheet": table["sheet"], "first wrong": finding["quantity"],
-                    "cell": f"{finding['column']}{finding['first_row']}", "likely mistake": finding["mistake"],
-                    "how far it carries into E_total": finding.get("carries") or None})
+        out.update({"sheet": table["sheet"], "first wrong": finding.quantity, "cell": finding.cell,
+                    "likely mistake": finding.mistake, "how far it carries into E_total": finding.carries})
     return out
 
 
@@ -65,7 +64,7 @@ def mistake_counts(reports):
     counts = Counter()
     for report in reports:
         if verdict(report) == "wrong":
-            counts.update({f["mistake"] or NOT_NAMED for t in report["tables"] for f in t["wrong"]})
+            counts.update({f.mistake or NOT_NAMED for t in report["tables"] for f in t["wrong"]})
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 

@@ -7,15 +7,17 @@ reference (network.py), two ways:
 - the trajectory: the whole table trained by the NumPy reference from the first row's inputs,
   targets and weights, which says how far a mistake carries.
 
-A wrong column is then matched against the usual mistakes (a quantity written in place of its
-sibling, missing brackets, the update's sign), to name the mistake in the equations' vocabulary.
+A wrong column is then matched against the usual mistakes (mistakes.py; the update's sign here), to
+name the mistake in the equations' vocabulary, and becomes a Finding (findings.py), built whole here.
 """
 import math
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 
-from bp_excel.check import tables
+from bp_excel.check import mistakes, tables
+from bp_excel.check.findings import Finding, Mistake
 from bp_excel.check.table_equations import NAME, evaluate, expanded, in_cells
 from bp_excel.check.tables import GRADIENTS, NEEDED, display
 from bp_excel.equations import E_TOTAL, FORWARD, WEIGHTS
@@ -23,9 +25,21 @@ from bp_excel.network import Network, train
 from labkit.engines import value
 
 COMPUTED = [q.name for q in FORWARD + [E_TOTAL]] + GRADIENTS  # in the order of the computation
-SIBLINGS = [["i1", "i2"], ["t1", "t2"], ["w1", "w2", "w3", "w4"], ["w5", "w6", "w7", "w8"], ["h1", "h2"],
-            ["a_h1", "a_h2"], ["o1", "o2"], ["a_o1", "a_o2"], ["E1", "E2"]]
 RELATIVE_TOLERANCE = 1e-9  # a spreadsheet's rounding is ~1e-15; any formula mistake is far above this
+
+
+class _Wrong(NamedTuple):
+    """A wrong column as its check saw it, before it is a Finding: its quantity, the values expected and
+    found over the data rows, which rows are wrong, the likely mistake, a hint and the solution."""
+    quantity: str
+    expected: np.ndarray
+    found: np.ndarray
+    rows: np.ndarray
+    mistake: Mistake
+    hint: str
+    solution: str | None = None
+
+
 def _numbers(table, rows):
     """{quantity: float array over the data rows}, NaN where a cell holds no number."""
     out = {}
@@ -69,7 +83,7 @@ class Grader:
         self.absolute = 2 * 10.0 ** -decimals if decimals is not None else 1e-15
         self.have = set(table.columns) | set(table.constants)
 
-    def _wrong(self, found, expected):
+    def differs(self, found, expected):
         """Rows (bool array) where found differs from expected beyond the tolerance."""
         scale = np.nanmax(np.abs(expected)) if np.isfinite(expected).any() else 0.0
         error = np.abs(found - expected)
@@ -77,19 +91,26 @@ class Grader:
         tolerance = self.absolute + RELATIVE_TOLERANCE * np.maximum(np.abs(expected), scale)
         return np.isfinite(expected) & ~(error <= tolerance)
 
-    def _finding(self, quantity, expected, found, wrong, mistake=None):
-        t, index = self.table, int(np.argmax(wrong))
-        row = t.first_row + index
-        cell = t.cell(quantity, row)
-        formula = self.formulas.get(cell)
-        return {"quantity": display(quantity), "column": t.columns[quantity], "first_row": row,
-                "expected": _finite(expected[index]), "found": _finite(found[index]),
-                "formula": formula if isinstance(formula, str) and formula.startswith("=") else None,
-                "mistake": mistake, "hint": "", "solution": None, "rows_wrong": int(wrong.sum())}
+    def first_row(self, wrong):
+        """The first wrong row of a column (wrong: a bool array over the data rows)."""
+        return self.table.first_row + int(np.argmax(wrong))
 
-    def local(self):
-        """The quantities whose own formula is wrong, in the order of the computation."""
-        findings = []
+    def finding(self, quantity, expected, found, wrong, mistake, hint, solution=None, carries=None):
+        """The Finding of a wrong column, built whole: where it first goes wrong (wrong: a bool
+        array over the data rows), the values there, the cell's formula, the likely mistake."""
+        row = self.first_row(wrong)
+        index, formula = row - self.table.first_row, self.formulas.get(self.table.cell(quantity, row))
+        return Finding(quantity=display(quantity), column=self.table.columns[quantity], first_row=row,
+                       expected=_finite(expected[index]), found=_finite(found[index]),
+                       formula=formula if isinstance(formula, str) and formula.startswith("=") else None,
+                       kind=mistake.kind, mistake=mistake.words, hint=hint, rows_wrong=int(wrong.sum()),
+                       solution=solution, carries=carries)
+
+    def local(self, carries=None):
+        """The Findings of the quantities whose own formula is wrong, row by row and in a row as it is
+        computed (the weights, then the forward and backward pass); carries, the words of how far
+        the first of them carries."""
+        found = []
         for quantity in COMPUTED:
             if quantity not in self.have:
                 continue
@@ -100,17 +121,21 @@ class Grader:
                                            f"{', '.join(map(display, missing))} (give --map {missing[0]}=COLUMN)")
                 continue
             expected = evaluate(equation, self.values)
-            found = self.values[quantity]
-            wrong = self._wrong(found, expected)
+            wrong = self.differs(self.values[quantity], expected)
             if self.table.last_row_weights_only:
                 wrong[-1] = False  # the weights after the last update: nothing is computed from them
             if wrong.any():
-                findings.append(self._diagnose(quantity, expected, found, wrong, equation))
-        findings += self._updates()
-        findings += self._constant_inputs()
-        # Row by row, and in a row as it is computed: the weights, then the forward and backward pass.
+                found.append(self._diagnose(quantity, expected, self.values[quantity], wrong, equation))
+        found += self._updates()
+        found += self._constant_inputs()
         order = ["i1", "i2", "t1", "t2", *WEIGHTS, *COMPUTED]
-        return sorted(findings, key=lambda f: (f["first_row"], order.index(tables.internal(f["quantity"]))))
+        found.sort(key=lambda w: (self.first_row(w.rows), order.index(w.quantity)))
+        return [self.finding(*w, carries=carries if k == 0 else None) for k, w in enumerate(found)]
+
+    def no_number(self, quantity, wrong):
+        """What the first wrong cell holds where it holds no number (UNRECOGNIZED where it does)."""
+        cell = self.table.cell(quantity, self.first_row(wrong))
+        return mistakes.no_number(self.formulas.get(cell), value(self.rows, cell))
 
     def _updates(self):
         lr = self.table.learning_rate
@@ -119,86 +144,66 @@ class Grader:
                                        "(give --lr or --lr-cell)")
         elif lr == 0:
             self.table.warnings.append("the learning rate is 0: the weights never change")
-        findings = []
+        found = []
         for w in WEIGHTS:
             gradient = f"dE_d{w}"
             if w not in self.have or gradient not in self.have:
                 continue
-            found = self.values[w][1:]
+            weights = self.values[w]
+            # A wrong update is named as the table's mistake with its learning rate, where it has one.
             if lr is None:  # still wrong: no number where the weight above and its gradient are numbers
-                inputs = np.isfinite(self.values[w][:-1]) & np.isfinite(self.values[gradient][:-1])
-                wrong = np.concatenate([[False], inputs & ~np.isfinite(found)])
+                inputs = np.isfinite(weights[:-1]) & np.isfinite(self.values[gradient][:-1])
+                wrong = np.concatenate([[False], inputs & ~np.isfinite(weights[1:])])
                 if wrong.any():
-                    finding = self._finding(w, np.full_like(self.values[w], math.nan), self.values[w], wrong)
-                    cell = self.table.cell(w, finding["first_row"])
-                    finding["hint"] = f"{cell} holds no number: see its learning rate"
-                    findings.append(finding)
+                    cell = self.table.cell(w, self.first_row(wrong))
+                    found.append(_Wrong(w, np.full_like(weights, math.nan), weights, wrong,
+                                        self.table.update_mistake or self.no_number(w, wrong),
+                                        f"{cell} holds no number: see its learning rate"))
                 continue
-            expected = self.values[w][:-1] - lr * self.values[gradient][:-1]
-            wrong = np.concatenate([[False], self._wrong(found, expected)])
+            expected = weights[:-1] - lr * self.values[gradient][:-1]
+            wrong = np.concatenate([[False], self.differs(weights[1:], expected)])
             if wrong.any():
-                full = np.concatenate([[math.nan], expected])
-                finding = self._finding(w, full, self.values[w], wrong)
-                row, cell = finding["first_row"], self.table.learning_rate_cell
+                row, cell = self.first_row(wrong), self.table.learning_rate_cell
                 rate = tables.absolute(cell) if cell else f"{lr:g}"
-                finding["hint"] = f"{self.table.cell(w, row)} is the weight above, moved against its gradient by {rate}"
-                finding["solution"] = (f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
-                                       f"{self.table.cell(gradient, row - 1)}")
-                sign = self.values[w][:-1] + lr * self.values[gradient][:-1]
-                if not self._wrong(found, sign).any():
-                    finding["mistake"] = "the update's sign: w + lr·∂E_total/∂w climbs the error"
-                findings.append(finding)
-        return findings
+                climbs = not self.differs(weights[1:], weights[:-1] + lr * self.values[gradient][:-1]).any()
+                mistake = (Mistake("wrong-sign", "the update's sign: w + lr·∂E_total/∂w climbs the error") if climbs
+                           else self.table.update_mistake or self.no_number(w, wrong))
+                found.append(_Wrong(
+                    w, np.concatenate([[math.nan], expected]), weights, wrong, mistake,
+                    f"{self.table.cell(w, row)} is the weight above, moved against its gradient by {rate}",
+                    f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
+                    f"{self.table.cell(gradient, row - 1)}"))
+        return found
 
     def _constant_inputs(self):
-        findings = []
+        found = []
         for name in ("i1", "i2", "t1", "t2"):
             if name in self.table.columns:
                 column = self.values[name]
-                wrong = self._wrong(column, np.full_like(column, column[0]))
+                wrong = self.differs(column, np.full_like(column, column[0]))
                 if wrong.any():
                     fixed = f"${self.table.columns[name]}${self.table.first_row}"
-                    findings.append(self._finding(name, np.full_like(column, column[0]), column, wrong,
-                                                  f"{name} changes down the table: a reference that moves as it "
-                                                  f"is copied (write {fixed})"))
-        return findings
+                    found.append(_Wrong(name, np.full_like(column, column[0]), column, wrong, Mistake(
+                        "input-changes", f"{name} changes down the table: a reference that moves as it is copied "
+                                         f"(write {fixed})"), f"{name} is the same on every row"))
+        return found
 
     def _diagnose(self, quantity, expected, found, wrong, equation):
-        """A finding, with the mistake named where another formula fits the found values."""
-        finding = self._finding(quantity, expected, found, wrong)
-        t, row = self.table, finding["first_row"]
-        correct = in_cells(equation, t, row)
+        """A wrong column, with the mistake named where another formula fits the found values."""
+        t, row = self.table, self.first_row(wrong)
         needs = [display(n) for n in dict.fromkeys(NAME.findall(equation)) if n in t.columns or n in t.constants]
-        finding["hint"] = f"{display(quantity)} is computed from {', '.join(needs) or 'the inputs'} on its row"
-        finding["solution"] = f"{t.cell(quantity, row)} should be {correct}"
-        for mistake, alternative, swap in self._alternatives(quantity, equation):
-            if not self._wrong(found, evaluate(alternative, self.values)).any():
-                finding["mistake"] = mistake
+        hint = f"{display(quantity)} is computed from {', '.join(needs) or 'the inputs'} on its row"
+        mistake = self.no_number(quantity, wrong)
+        for candidate, alternative, swap in mistakes.alternatives(quantity, equation, self.have, self.values):
+            if not self.differs(found, evaluate(alternative, self.values)).any():
+                mistake = candidate
                 if swap:
                     used, belongs = swap
-                    finding["hint"] = (f"{t.cell(quantity, row)} uses {t.cell(used, row)}, {used}, where {belongs} "
-                                       f"({t.cell(belongs, row)}) belongs")
+                    hint = f"{t.cell(quantity, row)} uses {t.cell(used, row)}, {used}, where {belongs} " \
+                           f"({t.cell(belongs, row)}) belongs"
                 break
-        return finding
-
-    def _alternatives(self, quantity, equation):
-        """(the mistake in words, its formula, (used, belongs) or None) of the usual mistakes in
-        this quantity's formula."""
-        names = set(NAME.findall(equation))
-        for group in SIBLINGS:
-            for belongs in group:
-                for used in group:
-                    if belongs != used and belongs in names and used in self.values:
-                        yield (f"uses {used} where {belongs} belongs",
-                               equation.replace(f"{{{belongs}}}", f"{{{used}}}"), (used, belongs))
-        if quantity in GRADIENTS[:4]:
-            yield ("missing brackets: ∂E_total/∂a_h = δ_o1·w + δ_o2·w needs brackets before it is multiplied "
-                   "by a_h·(1 − a_h)·i", expanded(quantity, self.have, brackets=False), None)
-        if quantity == "E_total":
-            yield "E_total leaves out E2: E_total = E1 + E2", "{E1}", None
-            yield "E_total leaves out E1: E_total = E1 + E2", "{E2}", None
-        if quantity in ("E1", "E2"):
-            yield "missing the ½ of E = ½(t − a)²", equation.replace("0.5*", ""), None
+        return _Wrong(quantity, expected, found, wrong, mistake, hint,
+                      f"{t.cell(quantity, row)} should be {in_cells(equation, t, row)}")
 
     def trajectory(self):
         """{quantity: largest difference} between the table and the NumPy reference's training
@@ -225,9 +230,10 @@ class Grader:
                        weights=tuple(first[w] for w in WEIGHTS), biases=(first["b1"], first["b2"]))
 
     def carried(self, drift):
-        """How far the first mistake carries, in words: E_total's largest difference and its row."""
+        """How far the first mistake carries, in words: E_total's largest difference and its row
+        (None where the table has no E_total or cannot be trained)."""
         if drift is None or "E_total" not in self.have:
-            return ""
+            return None
         missing = ~np.isfinite(self.values["E_total"])
         missing[-1] &= not self.table.last_row_weights_only
         if missing.any():

@@ -8,6 +8,7 @@ import numpy as np
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from bp_excel.check import tables
+from bp_excel.check.findings import Mistake
 from bp_excel.check.tables import display, is_number
 from bp_excel.equations import WEIGHTS
 from bp_excel.formulas.parser import FormulaError, parse, references
@@ -20,10 +21,10 @@ LR_LABEL = re.compile(r"^\s*(η|ɳ|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n|h
 BESIDE_LABEL = [(0, 1), (0, 2), (1, 0), (0, -1), (-1, 0)]
 
 
-def _update_mistake(table, text):
-    """A warning that also explains why the updates are wrong."""
+def _update_mistake(table, kind, text):
+    """A warning that also explains why the updates are wrong: the first is their mistake."""
     table.warnings.append(text)
-    table.update_mistakes.append(text)
+    table.update_mistake = table.update_mistake or Mistake(kind, text)
 
 
 def update_references(table, cells):
@@ -101,16 +102,16 @@ def _rate_the_updates_name(table, cells, rows, grader, references):
     if inside:
         rate, labelled = learning_rate_from_label(table, cells, rows)
         fix = f": write {tables.absolute(labelled)}" if labelled else ""
-        _update_mistake(table, f"the updates' learning rate is {cell}, the table's {display(inside)} of row "
-                               f"{coordinate_from_string(cell)[1]}, not the rate{fix}")
+        _update_mistake(table, "rate-in-table", f"the updates' learning rate is {cell}, the table's {display(inside)} "
+                                                f"of row {coordinate_from_string(cell)[1]}, not the rate{fix}")
         return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
     # A rate copied into every row is fine; a reference that moves onto other values is not.
     moved = [(row, refs[0]) for row, refs in sorted(references.items())
              if refs[0] != cell and value(rows, refs[0]) != found]
     if moved:
         row, other = moved[0]
-        _update_mistake(table, f"the learning-rate reference moves: row {first_row} uses {cell}, row {row} "
-                               f"uses {other}; write {tables.absolute(cell)}")
+        _update_mistake(table, "rate-moves", f"the learning-rate reference moves: row {first_row} uses {cell}, "
+                                             f"row {row} uses {other}; write {tables.absolute(cell)}")
     if is_number(found):
         moved_by = _rate_of_updates(grader)
         if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
@@ -118,10 +119,11 @@ def _rate_the_updates_name(table, cells, rows, grader, references):
                                   f"the {found:g} in {cell}")
         return float(found), cell
     if found is not None:  # text: every update is an error, which the grader reports
-        _update_mistake(table, f"the updates' learning rate {cell} holds {found!r}, not a number")
+        _update_mistake(table, "rate-not-a-number", f"the updates' learning rate {cell} holds {found!r}, "
+                                                    "not a number")
         return None, cell
     # Empty: the updates do not move the weights; the rate they should use is the labelled one.
-    _update_mistake(table, f"the updates' learning rate {cell} is empty: the weights never change")
+    _update_mistake(table, "rate-empty", f"the updates' learning rate {cell} is empty: the weights never change")
     return None
 
 

@@ -32,8 +32,8 @@ def summary_line(report):
     if report["ok"]:
         return f"{report['file']}: OK ({len(report['tables'])} table{'s' * (len(report['tables']) > 1)})"
     table, finding = first_wrong(report)
-    return (f"{report['file']}: WRONG: sheet {table['sheet']!r}: {finding['quantity']} (column {finding['column']}) "
-            f"from row {finding['first_row']}" + (f": {finding['mistake']}" if finding["mistake"] else ""))
+    return (f"{report['file']}: WRONG: sheet {table['sheet']!r}: {finding.quantity} (column {finding.column}) "
+            f"from row {finding.first_row}" + (f": {finding.mistake}" if finding.mistake else ""))
 
 
 def linked_line(report):
@@ -75,22 +75,22 @@ def table_line(t):
 def finding_lines(f, solutions=False):
     """A wrong column: where it goes wrong, then what the learner reads of it (the found and
     expected values, its formula, the likely mistake, a hint; the answer only with solutions)."""
-    lines = [f"{f['quantity']} (column {f['column']}) is wrong from row {f['first_row']}: "
-             f"found {_number(f['found'])}, expected {_number(f['expected'], 'a number')}"]
-    if f["formula"]:
-        lines.append(f"its formula: {f['formula']}")
-    if f["mistake"]:
-        lines.append(f"likely mistake: {f['mistake']}")
-    lines.append(f["hint"])
-    if solutions and f.get("solution"):
-        lines.append(f"the answer: {f['solution']}")
-    if f.get("carries"):
-        lines.append(f"how far it carries: {f['carries']}")
+    lines = [f"{f.quantity} (column {f.column}) is wrong from row {f.first_row}: "
+             f"found {_number(f.found)}, expected {_number(f.expected, 'a number')}"]
+    if f.formula:
+        lines.append(f"its formula: {f.formula}")
+    if f.mistake:
+        lines.append(f"likely mistake: {f.mistake}")
+    lines.append(f.hint)
+    if solutions and f.solution:
+        lines.append(f"the answer: {f.solution}")
+    if f.carries:
+        lines.append(f"how far it carries: {f.carries}")
     return lines
 
 
-def without_solutions(report):
-    """The report with every finding's right formula left out, for --json without --solutions."""
-    tables = [{**t, "wrong": [{k: v for k, v in f.items() if k != "solution"} for f in t["wrong"]]}
-              for t in report.get("tables", [])]
+def for_json(report, solutions=False):
+    """A workbook's record for --json: each finding as its fields (Finding.as_json), the right formula
+    only with solutions."""
+    tables = [{**t, "wrong": [f.as_json(solutions) for f in t["wrong"]]} for t in report.get("tables", [])]
     return {**report, "tables": tables} if "tables" in report else report

@@ -4,6 +4,7 @@ import re
 
 from openpyxl.utils.cell import coordinate_from_string
 
+from bp_excel.check.findings import UNRECOGNIZED, Mistake
 from bp_excel.check.grading import Grader
 from bp_excel.check.tables import Table, is_number
 from bp_excel.network import train
@@ -45,11 +46,13 @@ def grade(table, rows, formulas, network):
         rate = float(name.rsplit(" ", 1)[1])
         found = grader.values[name]
         expected = train(network, rate, len(found) - 1)["E_total"]
-        wrong = grader._wrong(found, expected)
+        wrong = grader.differs(found, expected)
         if wrong.any():
-            finding = grader._finding(name, expected, found, wrong)
-            finding["mistake"] = (f"the E_total column for learning rate {rate:g} does not follow the table's "
-                                  f"training at that rate: pasted from an older version of the table?")
-            finding["hint"] = f"{letter}{finding['first_row']} should be E_total of iteration {int(wrong.argmax())}"
-            findings.append(finding)
+            mistake = grader.no_number(name, wrong)
+            if mistake == UNRECOGNIZED:
+                mistake = Mistake("stale-summary", f"the E_total column for learning rate {rate:g} does not follow "
+                                                   "the table's training at that rate: pasted from an older version "
+                                                   "of the table?")
+            findings.append(grader.finding(name, expected, found, wrong, mistake, f"{letter}{grader.first_row(wrong)} "
+                                           f"should be E_total of iteration {int(wrong.argmax())}"))
     return findings

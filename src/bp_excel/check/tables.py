@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
+from bp_excel.check.findings import Mistake
 from bp_excel.equations import WEIGHTS
 from labkit.cli import UsageError
 from labkit.engines import value
@@ -70,9 +71,9 @@ class Table:
     last_row_weights_only: bool = False
     constants: dict = field(default_factory=dict)  # {input: cell} of inputs given once, beside the table
     warnings: list = field(default_factory=list)
-    # The warnings that also explain wrong updates (a learning-rate reference that moves, is text or
-    # is empty): check names them as the updates' mistake.
-    update_mistakes: list = field(default_factory=list)
+    # What also explains wrong updates (a learning-rate reference that moves, is text or is empty),
+    # found with the learning rate: check names it as the updates' mistake (a warning too).
+    update_mistake: Mistake | None = None
 
     def cell(self, quantity, row):
         """The cell of a quantity on a data row: its column's, or the one cell of an input given once."""
