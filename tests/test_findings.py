@@ -1,12 +1,12 @@
 """A finding of check as a record (findings.py): a kind from the list, the same fields in --json
-for every finding, the report's lines read from it, and a cell that holds no number named by what it
-holds. No spreadsheet engine: the records are made here."""
+for every finding, and a gradebook that counts a class's mistakes by kind, each workbook once per
+kind, whatever quantities its sentence names. No spreadsheet engine: the records are made here."""
 import re
 from pathlib import Path
 
 import pytest
 
-from bp_excel.check import mistakes
+from bp_excel.check import gradebook, mistakes
 from bp_excel.check.findings import KINDS, Finding, Mistake
 from bp_excel.check.report import finding_lines, for_json, summary_line
 
@@ -49,6 +49,22 @@ def test_the_report_reads_the_record():
     assert not any(line.startswith("likely mistake") for line in finding_lines(unnamed))
     assert not any(line.startswith("the answer") for line in finding_lines(finding))
     assert finding_lines(finding, solutions=True)[-1] == "the answer: Z3 should be =L3"
+
+
+def test_a_class_is_counted_by_kind_each_workbook_once_per_kind():
+    neighbour = {"a_h1 for a_h2": _finding(), "w6 for w7": _finding("o2", mistake="uses w6 where w7 belongs"),
+                 "i1 for i2": _finding("dE/dw2", mistake="uses i1 where i2 belongs")}
+    sign = _finding("w1", kind="wrong-sign", mistake="the update's sign: w + lr·∂E_total/∂w climbs the error")
+    reports = [
+        _workbook("ben.xlsx", neighbour["a_h1 for a_h2"], _finding("dE/dw4")),  # two columns, one kind
+        _workbook("gus.xlsx", neighbour["w6 for w7"], sign),
+        _workbook("kim.xlsx", neighbour["i1 for i2"]),
+        _workbook("amy.xlsx"),
+        {"file": "cat.xlsx", "error": "refused"},
+    ]
+    assert gradebook.mistake_counts(reports) == [("wrong-neighbour", 3), ("wrong-sign", 1)]
+    rows = {row["file"]: row for row in gradebook.rows(reports)}
+    assert rows["gus.xlsx"]["likely mistake"] == "uses w6 where w7 belongs" and rows["gus.xlsx"]["cell"] == "Z3"
 
 
 def test_every_kind_has_a_label_for_the_gradebook():

@@ -17,6 +17,7 @@ from helpers import audit, call_main, schema_errors
 from openpyxl.utils import get_column_letter
 
 from bp_excel.check import gradebook
+from bp_excel.check.findings import KINDS
 from bp_excel.cli import main
 from labkit import engines
 
@@ -46,21 +47,22 @@ CLASS = {
     "dan.xlsx": ("wrong", {"mistake": "no half"}),
     "eve.xlsx": ("not graded", _sheet_without_its_part),
     "fay.xlsx": ("right", {"greek": True}),
-    "gus.xlsx": ("wrong", {"mistake": "a_h1 for a_h2"}),
+    "gus.xlsx": ("wrong", {"mistake": "w6 for w7"}),
     "hal.xlsx": ("wrong", {"mistake": UNNAMED}),
     "ivy.xlsx": ("wrong", {"update": "={w}+{rate}*{gradient}"}),
     "jon.xlsx": ("refused", _unreadable_headers),
+    "kim.xlsx": ("wrong", {"mistake": "i1 for i2"}),
 }
 WHY = {"cat.xlsx": "WEBSERVICE", "eve.xlsx": "rId99", "jon.xlsx": "no backpropagation table found"}
 
 
 def seeded(kwargs):
-    """(first wrong quantity, its cell, words of its likely mistake or None) of a seeded workbook."""
+    """(first wrong quantity, its cell, words of its likely mistake or None, its kind) of a seeded workbook."""
     if "update" in kwargs:  # every update climbs the error; iteration 0's weights are typed
-        return "w1", f"{COLUMN['w1']}{FIRST + 1}", "the update's sign"
+        return "w1", f"{COLUMN['w1']}{FIRST + 1}", "the update's sign", "wrong-sign"
     quantity, _, words = handmade.MISTAKES[kwargs["mistake"]]
     header = quantity.replace("dE/d", "∂E/∂").replace("E_total", "E_tot")
-    return quantity, f"{COLUMN[header]}{FIRST}", words
+    return quantity, f"{COLUMN[header]}{FIRST}", words, handmade.KIND[kwargs["mistake"]]
 
 
 def _build(folder):
@@ -105,7 +107,7 @@ def expected_rows(folder):
     for name, (verdict, how) in sorted(CLASS.items(), key=lambda item: order.index(item[1][0])):
         row = {"file": str(folder / name), "verdict": verdict}
         if verdict == "wrong":
-            row["first wrong"], row["cell"], row["words"] = seeded(how)
+            row["first wrong"], row["cell"], row["words"], _ = seeded(how)
         rows.append(row)
     return rows
 
@@ -147,28 +149,33 @@ def test_one_row_per_workbook_those_who_need_help_first(graded_class):
         assert row["how far it carries into E_total"].startswith("E_total is"), row
 
 
-def test_the_mistakes_are_counted_across_the_class(graded_class):
+def test_the_mistakes_are_counted_by_kind_across_the_class(graded_class):
     _, _, _, book = graded_class[".xlsx"]
-    # One count per workbook for each mistake seeded in it; check has no name for the sigmoid's sign.
-    expected = Counter()
-    for verdict, how in CLASS.values():
-        if verdict == "wrong":
-            words = seeded(how)[2]
-            expected[words or gradebook.NOT_NAMED] += 1
+    # One count per workbook for each kind of mistake seeded in it, however many of its columns show it
+    # (ben's a_h1 for a_h2 is wrong in dE/dw3 and dE/dw4); check has no name for the sigmoid's sign.
+    expected = Counter(seeded(how)[3] for verdict, how in CLASS.values() if verdict == "wrong")
     header, *rows = _sheet_rows(book, gradebook.MISTAKES_SHEET)
-    assert header == ["likely mistake", "workbooks"]
-    counted = {}
-    for mistake, workbooks in rows:
-        (words,) = [w for w in expected if w in mistake]
-        counted[words] = workbooks
-    assert counted == dict(expected)
-    assert [n for _, n in rows] == sorted((n for _, n in rows), reverse=True)  # the most common first
+    assert header == ["likely mistake", "workbooks", "kind"]
+    assert {kind: workbooks for _, workbooks, kind in rows} == dict(expected)
+    assert all(label == KINDS[kind] for label, _, kind in rows)
+    assert [n for _, n, _ in rows] == sorted((n for _, n, _ in rows), reverse=True)  # the most common first
 
+
+def test_different_neighbours_are_one_kind_of_mistake(graded_class):
+    """ben uses a_h1 where a_h2 belongs, gus w6 where w7 does, kim i1 where i2 does: each row says its
+    own, and the class's count has them together, three workbooks of one kind."""
+    _, _, _, book = graded_class[".xlsx"]
+    header, *rows = _sheet_rows(book, gradebook.GRADEBOOK_SHEET)
+    said = {Path(r[0]).name: dict(zip(header, r))["likely mistake"] for r in rows}
+    assert [said[name] for name in ("ben.xlsx", "gus.xlsx", "kim.xlsx")] == [
+        "uses a_h1 where a_h2 belongs", "uses w6 where w7 belongs", "uses i1 where i2 belongs"]
+    _, *counts = _sheet_rows(book, gradebook.MISTAKES_SHEET)
+    assert [(n, kind) for _, n, kind in counts if "neighbour" in kind] == [(3, "wrong-neighbour")]
 
 def test_the_csv_holds_the_same_rows(graded_class):
     status, out, _, csv_path = graded_class[".csv"]
     _, _, _, book = graded_class[".xlsx"]
-    assert status == 2 and out.strip().splitlines()[-1].startswith(f"wrote {csv_path}: 10 workbooks: ")
+    assert status == 2 and out.strip().splitlines()[-1].startswith(f"wrote {csv_path}: {len(CLASS)} workbooks: ")
     with open(csv_path, newline="", encoding="utf-8-sig") as f:
         from_csv = list(csv.reader(f))
     from_xlsx = [["" if v is None else str(v) for v in row] for row in _sheet_rows(book, gradebook.GRADEBOOK_SHEET)]
@@ -200,7 +207,8 @@ def test_a_file_libreoffice_ran_out_of_time_on_is_one_row_of_its_own():
 def test_a_class_without_a_wrong_workbook_has_no_chart(tmp_path):
     book = tmp_path / "grades.xlsx"
     gradebook.write(book, [{"file": "amy.xlsx", "ok": True, "tables": [{"wrong": []}], "removed": []}])
-    assert _sheet_rows(book, gradebook.MISTAKES_SHEET) == [["likely mistake", "workbooks"], ["no wrong workbook", None]]
+    assert _sheet_rows(book, gradebook.MISTAKES_SHEET) == [
+        ["likely mistake", "workbooks", "kind"], ["no wrong workbook", None, None]]
     with zipfile.ZipFile(book) as written:
         assert not any(name.startswith("xl/charts/") for name in written.namelist())
 

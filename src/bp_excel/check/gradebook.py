@@ -10,6 +10,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from bp_excel.check.findings import KINDS
 from bp_excel.check.report import first_wrong
 from labkit.files import write_atomically
 from labkit.sheets import bar_chart, print_one_page_wide
@@ -22,7 +23,6 @@ COLUMNS = {
     "file": 36, "verdict": 11, "tables found": 12, "sheet": 12, "first wrong": 12, "cell": 7, "likely mistake": 48,
     "how far it carries into E_total": 46, "why not graded or refused": 60,
 }
-NOT_NAMED = "not named by check (a wrong formula of another kind: see its hint)"
 FILLS = {"not graded": "F8CBAD", "refused": "F8CBAD", "wrong": "FFE699", "right": "C6EFCE"}
 BOLD = Font(bold=True)
 LINE_HEIGHT_PT = 15  # a line of the default font, 11 pt
@@ -59,13 +59,14 @@ def rows(reports):
 
 
 def mistake_counts(reports):
-    """[(likely mistake, workbooks that show it)], the most common first: each workbook counts once
-    for each mistake any of its wrong columns shows (NOT_NAMED for a column check names none of)."""
+    """[(kind of mistake, workbooks that show it)], the most common first: each workbook
+    counts once for each kind of mistake any of its wrong columns shows, whichever quantities it
+    names (a_h1 for a_h2 and w6 for w7 are one kind: a neighbour's quantity)."""
     counts = Counter()
     for report in reports:
         if verdict(report) == "wrong":
-            counts.update({f.mistake or NOT_NAMED for t in report["tables"] for f in t["wrong"]})
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            counts.update({f.kind for t in report["tables"] for f in t["wrong"]})
+    return sorted(counts.items(), key=lambda item: (-item[1], KINDS[item[0]]))
 
 
 def tally(reports):
@@ -124,16 +125,17 @@ def _workbook(table, counts):
 
 
 def _mistakes_sheet(ws, counts):
-    """The mistakes of the class, the most common first, and a bar for each."""
-    _header(ws, ["likely mistake", "workbooks"], [60, 11])
+    """The kinds of mistake of the class in words, the most common first, with a bar for each; beside
+    each, its identifier (a finding's "kind" in check --json)."""
+    _header(ws, ["likely mistake", "workbooks", "kind"], [60, 11, 18])
     if not counts:
         ws.append(["no wrong workbook"])
         return
-    for mistake, workbooks in counts:
-        ws.append([mistake, workbooks])
+    for kind, workbooks in counts:
+        ws.append([KINDS[kind], workbooks, kind])
     chart = bar_chart("Workbooks that show each likely mistake", None, "workbooks", 24, 3 + 1.2 * len(counts))
     chart.legend = None
     chart.y_axis.majorUnit = max(1, math.ceil(counts[0][1] / 10))  # whole workbooks, at most 10 gridlines
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=len(counts) + 1), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(counts) + 1))
-    ws.add_chart(chart, "D2")
+    ws.add_chart(chart, "E2")
