@@ -246,6 +246,31 @@ def test_a_summary_table_is_checked_column_by_column_against_the_training_at_eac
     assert (wrong.column, wrong.first_row) == ("D", 2) and "older version" in wrong.mistake
 
 
+def test_summaries_headed_by_eta_s_stand_ins_or_by_bare_rates_are_checked(tmp_path):
+    # One sheet heads its rates as learners type η in a symbol font (ɳ=0.1, h=0.5, η = 2); another has
+    # bare rates on a row of their own over the E_total columns, lr 1's from an older version of the table.
+    wb = handmade.write(rows=20)
+    older = Network(weights=(0.1, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55))
+    curves = {rate: train(Network(), rate, 20)["E_total"] for rate in (0.1, 0.5, 2)}
+    curves[1] = train(older, 1.0, 20)["E_total"]
+    symbols, bare = wb.create_sheet("symbols"), wb.create_sheet("bare")
+    symbols.append(["Step", "ɳ=0.1", "h=0.5", "η = 2"])
+    bare.append([])
+    bare.append([None, 0.1, 0.5, 1, 2])
+    for k in range(21):
+        symbols.append([k, *(float(curves[rate][k]) for rate in (0.1, 0.5, 2))])
+        bare.append([None, *(float(curves[rate][k]) for rate in (0.1, 0.5, 1, 2))])
+    report, = check([handmade.save(wb, tmp_path / "summaries.xlsx")], TIMEOUT)
+    table, named, numbers = report["tables"]
+    assert table["ok"] and (named["sheet"], named["kind"], named["ok"]) == ("symbols", "summary", True)
+    assert named["columns"] == {"E_total at lr 0.1": "B", "E_total at lr 0.5": "C", "E_total at lr 2": "D"}
+    assert (numbers["sheet"], numbers["header_row"], numbers["first_row"], numbers["last_row"]) == ("bare", 2, 3, 23)
+    assert numbers["columns"] == {"E_total at lr 0.1": "B", "E_total at lr 0.5": "C", "E_total at lr 1": "D",
+                                  "E_total at lr 2": "E"}
+    (wrong,) = numbers["wrong"]
+    assert (wrong.column, wrong.first_row, wrong.kind) == ("D", 3, "stale-summary") and not report["ok"]
+
+
 def test_an_exercise_is_handed_out_blank_and_graded_once_filled_in(tmp_path, capsys):
     import openpyxl
 

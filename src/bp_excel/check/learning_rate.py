@@ -15,8 +15,15 @@ from bp_excel.formulas.parser import FormulaError, parse, references
 from labkit.cli import UsageError
 from labkit.engines import value
 
-# η as typed on keyboards without it: ɳ, n, h (its Latin look-alikes).
-LR_LABEL = re.compile(r"^\s*(η|ɳ|eta|lr|l\.r\.?|learning[ _]?rate|alpha|α|n|h)\s*[=:]?\s*$", re.IGNORECASE)
+# The learning rate's name as learners write it: η, its name, lr, α; and η typed where a keyboard or
+# font lacks it: ɳ, or the Latin letter a symbol font draws as η (h) or that looks like it (n). Those
+# two name quantities too (h1), so a header that gives the rate needs their "=" or ":" ("h=0.5").
+ETA = r"η|ɳ|eta|lr|l\.?\s?r\.?|learning[\s_]*rate|alpha|α"
+STAND_INS = r"n|h"
+LR_LABEL = re.compile(rf"^\s*(?:{ETA}|{STAND_INS})\s*[=:]?\s*$", re.IGNORECASE)
+# A header naming a rate: "η = 0.5", "ɳ=0.1", "h=0.5", "L.R. 0.1", "lr 2", "learning rate: .5".
+LR_HEADER = re.compile(rf"^\s*(?:(?:{ETA})\s*[=:]?|(?:{STAND_INS})\s*[=:])\s*(\d+(?:\.\d*)?|\.\d+)\s*$",
+                       re.IGNORECASE)
 # Where a label's number sits, nearest first: right of it (or past an "=" cell), below, left, above.
 BESIDE_LABEL = [(0, 1), (0, 2), (1, 0), (0, -1), (-1, 0)]
 
