@@ -12,6 +12,7 @@ import openpyxl
 
 from bp_excel.check import summaries, tables
 from bp_excel.check.grading import Grader
+from bp_excel.check.learning_rate import LearningRate
 from bp_excel.check.learning_rate import infer as infer_learning_rate
 from bp_excel.check.tables import display
 from labkit import engines, formats, ooxml, untrusted
@@ -57,31 +58,32 @@ def _chart_ranges(path):
     return out
 
 
-def _warn_short_charts(table, charts):
-    """A warning where every chart of the table's E_total stops before the table does."""
+def _short_charts(table, charts):
+    """A warning, in a list, where every chart of the table's E_total stops before the table does."""
     column = table.columns.get("E_total")
     ends = [end for sheet, letters, end in charts if sheet == table.sheet and letters == column]
     if ends and max(ends) < table.last_row:
-        table.warnings.append(f"the chart of E_total (column {column}) stops at row {max(ends)}, "
-                              f"the table at row {table.last_row}")
+        return [f"the chart of E_total (column {column}) stops at row {max(ends)}, the table at row {table.last_row}"]
+    return []
 
 
-def _report(table, wrong, drift):
-    """A graded table's record: where it is, its learning rate, its wrong columns (Findings, which
-    report.for_json turns into --json's), the trajectory's drift and the warnings."""
+def _report(table, rate, wrong, drift, warnings):
+    """A graded table's record: where it is, its learning rate (a LearningRate), its wrong columns
+    (Findings, which report.for_json turns into --json's), the trajectory's drift and the warnings."""
     return {"sheet": table.sheet, "kind": table.kind, "header_row": table.header_row, "first_row": table.first_row,
             "last_row": table.last_row, "columns": {display(q): c for q, c in table.columns.items()},
-            "learning_rate": table.learning_rate, "learning_rate_cell": table.learning_rate_cell,
-            "ok": not wrong, "wrong": wrong, "drift": drift or {}, "warnings": table.warnings}
+            "learning_rate": rate.value, "learning_rate_cell": rate.cell,
+            "ok": not wrong, "wrong": wrong, "drift": drift or {}, "warnings": list(warnings)}
 
 
-def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None):
+def grade_table(table, cells, rows, learning_rate=None, learning_rate_cell=None, warnings=()):
+    """(the table's record, the network of its first row); warnings: what else was seen of it."""
     grader = Grader(table, rows, cells)
-    table.learning_rate, table.learning_rate_cell = infer_learning_rate(table, cells, rows, grader, learning_rate,
-                                                                        learning_rate_cell)
-    drift = grader.trajectory()
-    wrong = grader.local(carries=grader.carried(drift))
-    return _report(table, wrong, drift), grader.network()
+    rate = infer_learning_rate(table, cells, rows, grader, learning_rate, learning_rate_cell)
+    drift = grader.trajectory(rate)
+    wrong = grader.local(rate, carries=grader.carried(drift))
+    warnings = [*table.warnings, *warnings, *rate.warnings, *grader.warnings]
+    return _report(table, rate, wrong, drift, warnings), grader.network()
 
 
 def check(paths, timeout, sheet=None, header_row=None, mapping=None, learning_rate=None, learning_rate_cell=None):
@@ -156,16 +158,14 @@ def _grade(path, copy, rows, sheet, header_row, mapping, learning_rate, learning
     if not found:
         raise UsageError(f"{path}: {NO_TABLE}")
     charts = _chart_ranges(copy)
-    for table in found:
-        _warn_short_charts(table, charts)
-    graded = [grade_table(t, typed[t.sheet], rows[t.sheet], learning_rate, learning_rate_cell) for t in found]
+    graded = [grade_table(t, typed[t.sheet], rows[t.sheet], learning_rate, learning_rate_cell, _short_charts(t, charts))
+              for t in found]
     network = next((n for _, n in graded if n is not None), None)
     graded = [report for report, _ in graded]
     for summary in summaries.find(typed, rows):
         if network is None:
-            summary.warnings.append("no table to compare this summary with")
-            graded.append(_report(summary, [], None))
+            graded.append(_report(summary, LearningRate(None), [], None, ["no table to compare this summary with"]))
         else:
-            graded.append(_report(summary, summaries.grade(summary, rows[summary.sheet], typed[summary.sheet],
-                                                           network), None))
+            wrong = summaries.grade(summary, rows[summary.sheet], typed[summary.sheet], network)
+            graded.append(_report(summary, LearningRate(None), wrong, None, summary.warnings))
     return {"ok": all(t["ok"] for t in graded), "tables": graded}

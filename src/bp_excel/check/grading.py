@@ -82,6 +82,7 @@ class Grader:
         decimals = _decimals(computed) if table.kind in ("pasted", "summary") else None
         self.absolute = 2 * 10.0 ** -decimals if decimals is not None else 1e-15
         self.have = set(table.columns) | set(table.constants)
+        self.warnings = []  # what a learner should know of the grading: a column not checked, ...
 
     def differs(self, found, expected):
         """Rows (bool array) where found differs from expected beyond the tolerance."""
@@ -106,10 +107,10 @@ class Grader:
                        kind=mistake.kind, mistake=mistake.words, hint=hint, rows_wrong=int(wrong.sum()),
                        solution=solution, carries=carries)
 
-    def local(self, carries=None):
+    def local(self, rate, carries=None):
         """The Findings of the quantities whose own formula is wrong, row by row and in a row as it is
-        computed (the weights, then the forward and backward pass); carries, the words of how far
-        the first of them carries."""
+        computed (the weights, then the forward and backward pass), the updates at the rate
+        (learning_rate.LearningRate); carries, the words of how far the first of them carries."""
         found = []
         for quantity in COMPUTED:
             if quantity not in self.have:
@@ -117,7 +118,7 @@ class Grader:
             equation = expanded(quantity, self.have)
             missing = sorted(set(NAME.findall(equation)) - set(self.values))
             if missing:
-                self.table.warnings.append(f"{display(quantity)} not checked: no column for "
+                self.warnings.append(f"{display(quantity)} not checked: no column for "
                                            f"{', '.join(map(display, missing))} (give --map {missing[0]}=COLUMN)")
                 continue
             expected = evaluate(equation, self.values)
@@ -126,7 +127,7 @@ class Grader:
                 wrong[-1] = False  # the weights after the last update: nothing is computed from them
             if wrong.any():
                 found.append(self._diagnose(quantity, expected, self.values[quantity], wrong, equation))
-        found += self._updates()
+        found += self._updates(rate)
         found += self._constant_inputs()
         order = ["i1", "i2", "t1", "t2", *WEIGHTS, *COMPUTED]
         found.sort(key=lambda w: (self.first_row(w.rows), order.index(w.quantity)))
@@ -137,13 +138,13 @@ class Grader:
         cell = self.table.cell(quantity, self.first_row(wrong))
         return mistakes.no_number(self.formulas.get(cell), value(self.rows, cell))
 
-    def _updates(self):
-        lr = self.table.learning_rate
+    def _updates(self, rate):
+        lr = rate.value
         if lr is None:
-            self.table.warnings.append("no learning rate found: the updates are checked only for holding numbers "
+            self.warnings.append("no learning rate found: the updates are checked only for holding numbers "
                                        "(give --lr or --lr-cell)")
         elif lr == 0:
-            self.table.warnings.append("the learning rate is 0: the weights never change")
+            self.warnings.append("the learning rate is 0: the weights never change")
         found = []
         for w in WEIGHTS:
             gradient = f"dE_d{w}"
@@ -157,21 +158,21 @@ class Grader:
                 if wrong.any():
                     cell = self.table.cell(w, self.first_row(wrong))
                     found.append(_Wrong(w, np.full_like(weights, math.nan), weights, wrong,
-                                        self.table.update_mistake or self.no_number(w, wrong),
+                                        rate.update_mistake or self.no_number(w, wrong),
                                         f"{cell} holds no number: see its learning rate"))
                 continue
             expected = weights[:-1] - lr * self.values[gradient][:-1]
             wrong = np.concatenate([[False], self.differs(weights[1:], expected)])
             if wrong.any():
-                row, cell = self.first_row(wrong), self.table.learning_rate_cell
-                rate = tables.absolute(cell) if cell else f"{lr:g}"
+                row, cell = self.first_row(wrong), rate.cell
+                written = tables.absolute(cell) if cell else f"{lr:g}"  # the rate, as a formula names it
                 climbs = not self.differs(weights[1:], weights[:-1] + lr * self.values[gradient][:-1]).any()
                 mistake = (Mistake("wrong-sign", "the update's sign: w + lr·∂E_total/∂w climbs the error") if climbs
-                           else self.table.update_mistake or self.no_number(w, wrong))
+                           else rate.update_mistake or self.no_number(w, wrong))
                 found.append(_Wrong(
                     w, np.concatenate([[math.nan], expected]), weights, wrong, mistake,
-                    f"{self.table.cell(w, row)} is the weight above, moved against its gradient by {rate}",
-                    f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{rate}*"
+                    f"{self.table.cell(w, row)} is the weight above, moved against its gradient by {written}",
+                    f"{self.table.cell(w, row)} should be ={self.table.cell(w, row - 1)}-{written}*"
                     f"{self.table.cell(gradient, row - 1)}"))
         return found
 
@@ -205,13 +206,13 @@ class Grader:
         return _Wrong(quantity, expected, found, wrong, mistake, hint,
                       f"{t.cell(quantity, row)} should be {in_cells(equation, t, row)}")
 
-    def trajectory(self):
+    def trajectory(self, rate):
         """{quantity: largest difference} between the table and the NumPy reference's training
         from the table's first row; None where a needed column is missing."""
         network = self.network()
-        if network is None or self.table.learning_rate is None:
+        if network is None or rate.value is None:
             return None
-        reference = train(network, self.table.learning_rate, self.table.last_row - self.table.first_row)
+        reference = train(network, rate.value, self.table.last_row - self.table.first_row)
         drift = {}
         for quantity in COMPUTED + WEIGHTS:
             if quantity in self.have:

@@ -3,6 +3,7 @@ formulas name, a number beside a label such as η or lr, or, for pasted values, 
 steps divided by their gradients say. Warnings where these disagree or the reference moves."""
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
@@ -28,10 +29,14 @@ LR_HEADER = re.compile(rf"^\s*(?:(?:{ETA})\s*[=:]?|(?:{STAND_INS})\s*[=:])\s*(\d
 BESIDE_LABEL = [(0, 1), (0, 2), (1, 0), (0, -1), (-1, 0)]
 
 
-def _update_mistake(table, kind, text):
-    """A warning that also explains why the updates are wrong: the first is their mistake."""
-    table.warnings.append(text)
-    table.update_mistake = table.update_mistake or Mistake(kind, text)
+@dataclass(frozen=True)
+class LearningRate:
+    """The rate a table's updates use (None: none found), the cell it was read from, the warnings that
+    finding it gave, and the updates' mistake where the rate's reference explains it (the first such)."""
+    value: float | None
+    cell: str | None = None
+    warnings: tuple = ()
+    update_mistake: Mistake | None = None
 
 
 def update_references(table, cells):
@@ -78,30 +83,30 @@ def learning_rate_from_label(table, cells, rows):
 
 
 def infer(table, cells, rows, grader, learning_rate=None, learning_rate_cell=None):
-    """(rate, cell) that the updates use: given, the absolute cell the update formulas name,
-    a labelled cell, or, for pasted values, (w_k − w_k+1) / gradient_k. Adds a warning where the
+    """The LearningRate that the updates use: given, the absolute cell the update formulas name,
+    a labelled cell, or, for pasted values, (w_k − w_k+1) / gradient_k; with a warning where the
     update formulas' reference moves from row to row, or the rate and the numbers disagree."""
     if learning_rate is not None:
-        return learning_rate, None
+        return LearningRate(learning_rate)
     if learning_rate_cell:
         found = value(rows, learning_rate_cell.replace("$", "").upper())
         if not is_number(found):
             raise UsageError(f"--lr-cell {learning_rate_cell} holds {found!r}, not a number")
-        return float(found), learning_rate_cell.replace("$", "").upper()
+        return LearningRate(float(found), learning_rate_cell.replace("$", "").upper())
+    notes = []  # (the kind of mistake it explains in the updates, or None; the warning)
     references = {row: refs for row, refs in update_references(table, cells).items() if refs}
-    named = _rate_the_updates_name(table, cells, rows, grader, references) if references else None
-    if named:
-        return named
-    rate, cell = learning_rate_from_label(table, cells, rows)
-    if rate is not None:
-        return rate, cell
-    return _rate_of_updates(grader), None
+    named = _rate_the_updates_name(table, cells, rows, grader, references, notes) if references else None
+    if not named:
+        rate, cell = learning_rate_from_label(table, cells, rows)
+        named = (rate, cell) if rate is not None else (_rate_of_updates(grader), None)
+    mistake = next((Mistake(kind, text) for kind, text in notes if kind), None)
+    return LearningRate(*named, tuple(text for _, text in notes), mistake)
 
 
-def _rate_the_updates_name(table, cells, rows, grader, references):
-    """(rate, cell) of the cell the update formulas name ({row: references}), with a warning where
-    it lies inside the table, moves from row to row, disagrees with the numbers or holds text;
-    None where it is empty (the labelled rate is the one the learner meant)."""
+def _rate_the_updates_name(table, cells, rows, grader, references, notes):
+    """(rate, cell) of the cell the update formulas name ({row: references}), with a note where it
+    lies inside the table, moves from row to row, disagrees with the numbers or holds text; None
+    where it is empty (the labelled rate is the one the learner meant)."""
     first_row = min(references)
     cell = references[first_row][0].replace("$", "")
     found = value(rows, cell)
@@ -109,28 +114,27 @@ def _rate_the_updates_name(table, cells, rows, grader, references):
     if inside:
         rate, labelled = learning_rate_from_label(table, cells, rows)
         fix = f": write {tables.absolute(labelled)}" if labelled else ""
-        _update_mistake(table, "rate-in-table", f"the updates' learning rate is {cell}, the table's {display(inside)} "
-                                                f"of row {coordinate_from_string(cell)[1]}, not the rate{fix}")
+        notes.append(("rate-in-table", f"the updates' learning rate is {cell}, the table's {display(inside)} "
+                                        f"of row {coordinate_from_string(cell)[1]}, not the rate{fix}"))
         return (rate, labelled) if rate is not None else (_rate_of_updates(grader), None)
     # A rate copied into every row is fine; a reference that moves onto other values is not.
     moved = [(row, refs[0]) for row, refs in sorted(references.items())
              if refs[0] != cell and value(rows, refs[0]) != found]
     if moved:
         row, other = moved[0]
-        _update_mistake(table, "rate-moves", f"the learning-rate reference moves: row {first_row} uses {cell}, "
-                                             f"row {row} uses {other}; write {tables.absolute(cell)}")
+        notes.append(("rate-moves", f"the learning-rate reference moves: row {first_row} uses {cell}, "
+                                     f"row {row} uses {other}; write {tables.absolute(cell)}"))
     if is_number(found):
         moved_by = _rate_of_updates(grader)
         if moved_by is not None and not math.isclose(moved_by, found, rel_tol=1e-6):
-            table.warnings.append(f"the updates move the weights by {moved_by:.6g} × the gradient, not by "
-                                  f"the {found:g} in {cell}")
+            notes.append((None, f"the updates move the weights by {moved_by:.6g} × the gradient, not by "
+                                f"the {found:g} in {cell}"))
         return float(found), cell
     if found is not None:  # text: every update is an error, which the grader reports
-        _update_mistake(table, "rate-not-a-number", f"the updates' learning rate {cell} holds {found!r}, "
-                                                    "not a number")
+        notes.append(("rate-not-a-number", f"the updates' learning rate {cell} holds {found!r}, not a number"))
         return None, cell
     # Empty: the updates do not move the weights; the rate they should use is the labelled one.
-    _update_mistake(table, "rate-empty", f"the updates' learning rate {cell} is empty: the weights never change")
+    notes.append(("rate-empty", f"the updates' learning rate {cell} is empty: the weights never change"))
     return None
 
 

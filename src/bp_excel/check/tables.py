@@ -1,5 +1,6 @@
 """Finding the backpropagation tables in a hand-made workbook: the header row, which column holds
-which quantity, the data rows, and the learning rate the weight updates use.
+which quantity, the data rows, and the inputs given once beside the table; each Table is built
+whole here (its learning rate is learning_rate.py's, found when it is graded).
 
 Quantities take the names of the seed's equations (network.py): i1 i2 t1 t2 w1..w8 h1 h2 a_h1
 a_h2 o1 o2 a_o1 a_o2 E1 E2 E_total dE_dw1..dE_dw8; reports spell the gradients dE/dw1.
@@ -12,7 +13,6 @@ from dataclasses import dataclass, field
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from bp_excel.check.findings import Mistake
 from bp_excel.equations import WEIGHTS
 from labkit.cli import UsageError
 from labkit.engines import value
@@ -57,23 +57,19 @@ def quantity_of(header):
     return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Table:
+    """Where a table is in its sheet and how it is laid out: what check grades."""
     sheet: str
     header_row: int
     columns: dict  # {quantity: column letter}
-    first_row: int = 0
-    last_row: int = 0
-    learning_rate: float | None = None
-    learning_rate_cell: str | None = None
-    kind: str = "table"  # "table" (formulas) or "pasted" (typed values)
+    first_row: int
+    last_row: int
+    kind: str = "table"  # "table" (formulas), "pasted" (typed values) or "summary" (summaries.py)
     # The last row holds only the weights after the last update (and the inputs): nothing computed.
     last_row_weights_only: bool = False
     constants: dict = field(default_factory=dict)  # {input: cell} of inputs given once, beside the table
-    warnings: list = field(default_factory=list)
-    # What also explains wrong updates (a learning-rate reference that moves, is text or is empty),
-    # found with the learning rate: check names it as the updates' mistake (a warning too).
-    update_mistake: Mistake | None = None
+    warnings: tuple = ()  # what the layout shows that a learner should know (rows left out)
 
     def cell(self, quantity, row):
         """The cell of a quantity on a data row: its column's, or the one cell of an input given once."""
@@ -116,10 +112,10 @@ def _header_rows(cells):
     return {row: groups for row, found in by_row.items() if (groups := _header_groups(sorted(found)))}
 
 
-def _next_header_row(table, headers):
-    """The first header row below the table's whose table shares any of its columns: where it ends."""
-    columns = [column_index_from_string(c) for c in table.columns.values()]
-    return min((row for row, groups in headers.items() if row > table.header_row
+def _next_header_row(header_row, columns, headers):
+    """The first header row below a table's whose table shares any of its columns: where it ends."""
+    columns = [column_index_from_string(c) for c in columns.values()]
+    return min((row for row, groups in headers.items() if row > header_row
                 and any(min(g.values()) <= max(columns) and max(g.values()) >= min(columns) for g in groups)),
                default=None)
 
@@ -140,61 +136,62 @@ def find(formulas, values, sheet=None, header_row=None, mapping=None):
             for group in groups:
                 columns = {q: get_column_letter(c) for q, c in group.items()}
                 columns.update(mapping or {})
-                table = Table(name, row, columns)
-                _data_rows(table, values[name], cells, _next_header_row(table, headers))
-                _kind(table, cells)
-                _constants(table, cells, values[name])
-                tables.append(table)
+                first, last, weights_only, warnings = _data_rows(
+                    row, columns, values[name], cells, _next_header_row(row, columns, headers))
+                tables.append(Table(name, row, columns, first, last, _kind(columns, first, cells), weights_only,
+                                    _constants(columns, cells, values[name]), warnings))
     return [t for t in tables if t.last_row >= t.first_row]
 
 
-def _constants(table, cells, rows):
-    """Inputs, targets and biases that the table has no column for, where a cell labelled with the
-    name (i1, t2, b1, ...) has a number below it or right of it."""
+def _constants(columns, cells, rows):
+    """{name: cell} of the inputs, targets and biases that the table has no column for, where a cell
+    labelled with the name (i1, t2, b1, ...) has a number below it or right of it."""
+    constants = {}
     for cell, content in cells.items():
         name = quantity_of(content)
-        if name in ("i1", "i2", "t1", "t2", "b1", "b2") and name not in table.columns and name not in table.constants:
+        if name in ("i1", "i2", "t1", "t2", "b1", "b2") and name not in columns and name not in constants:
             letters, row = coordinate_from_string(cell)
             col = column_index_from_string(letters)
             for candidate in (f"{letters}{row + 1}", f"{get_column_letter(col + 1)}{row}"):
                 if is_number(value(rows, candidate)):
-                    table.constants[name] = candidate
+                    constants[name] = candidate
                     break
+    return constants
 
 
-def _data_rows(table, rows, cells, end=None):
-    """The rows under the header that hold weights (numbers, formulas, or anything else typed
-    there, which the grader reports): the table ends at the first row with no weight at all, or
-    where another table's header row begins (end). Repeated trailing rows of typed values (a last
-    row pasted several times) are reported and left out."""
-    weights = [w for w in WEIGHTS if w in table.columns]
-    row = table.first_row = table.header_row + 1
-    while row != end and any(cells.get(table.cell(w, row)) is not None for w in weights):
+def _data_rows(header_row, columns, rows, cells, end=None):
+    """(first row, last row, whether the last holds only weights, warnings) of the rows under the
+    header that hold weights (numbers, formulas, or anything else typed there, which the grader
+    reports): the table ends at the first row with no weight at all, or where another table's header
+    row begins (end). Repeated trailing rows of typed values (a last row pasted several times) are
+    reported and left out."""
+    weights = [w for w in WEIGHTS if w in columns]
+    row = first = header_row + 1
+    while row != end and any(cells.get(f"{columns[w]}{row}") is not None for w in weights):
         row += 1
     last = row - 1
 
     def key(r):
-        return [value(rows, table.cell(q, r)) for q in table.columns]
+        return [value(rows, f"{c}{r}") for c in columns.values()]
 
     def typed(r):
-        return all(is_number(cells.get(table.cell(w, r))) for w in weights)
+        return all(is_number(cells.get(f"{columns[w]}{r}")) for w in weights)
     repeated = last
-    while (repeated > table.first_row and typed(repeated) and key(repeated) == key(repeated - 1)
+    while (repeated > first and typed(repeated) and key(repeated) == key(repeated - 1)
            and all(is_number(x) for x in key(repeated))):
         repeated -= 1
-    if repeated < last:
-        table.warnings.append(f"rows {repeated + 1}-{last} repeat row {repeated}: left out")
-    table.last_row = repeated
-    computed = [q for q in table.columns if q not in NEEDED]
-    table.last_row_weights_only = repeated > table.first_row and all(
-        cells.get(table.cell(q, repeated)) is None for q in computed)
+    warnings = (f"rows {repeated + 1}-{last} repeat row {repeated}: left out",) if repeated < last else ()
+    computed = [q for q in columns if q not in NEEDED]
+    weights_only = repeated > first and all(cells.get(f"{columns[q]}{repeated}") is None for q in computed)
+    return first, repeated, weights_only, warnings
 
 
-def _kind(table, cells):
-    computed = [q for q in table.columns if q not in NEEDED]
-    formulas = sum(isinstance(cells.get(table.cell(q, table.first_row)), str)
-                   and cells[table.cell(q, table.first_row)].startswith("=") for q in computed)
-    table.kind = "table" if formulas * 2 >= len(computed) else "pasted"
+def _kind(columns, first_row, cells):
+    """"table" where most computed columns start with a formula, else "pasted"."""
+    computed = [q for q in columns if q not in NEEDED]
+    formulas = sum(isinstance(cells.get(f"{columns[q]}{first_row}"), str)
+                   and cells[f"{columns[q]}{first_row}"].startswith("=") for q in computed)
+    return "table" if formulas * 2 >= len(computed) else "pasted"
 
 
 def absolute(cell):
