@@ -1,8 +1,8 @@
-"""What check finds wrong in a column of a learner's table: a Finding, a record built complete where
-the column is graded (grading.py, summaries.py), and read by the report, the gradebook and the
-annotated copy. Its likely mistake is a kind, a short stable identifier that decisions and counts
-read (the gradebook counts a class's mistakes by kind), beside the sentence a learner reads, which
-names the quantities of this table ("uses a_h1 where a_h2 belongs")."""
+"""What check finds wrong in a column of a learner's table: a Finding, a record built whole in one
+place, grading.Grader.finding (a table's columns and a summary's alike), and read by the report, the
+gradebook and the annotated copy. Its likely mistake is a kind, a short stable identifier that
+decisions and counts read (the gradebook counts a class's mistakes by kind), beside the sentence a
+learner reads, which names the quantities of this table ("uses a_h1 where a_h2 belongs")."""
 from dataclasses import asdict, dataclass
 
 # Every kind of mistake check names, with the words a gradebook counts it under.

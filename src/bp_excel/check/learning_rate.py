@@ -19,7 +19,7 @@ from labkit.engines import value
 # The learning rate's name as learners write it: η, its name, lr, α; and η typed where a keyboard or
 # font lacks it: ɳ, or the Latin letter a symbol font draws as η (h) or that looks like it (n). Those
 # two name quantities too (h1), so a header that gives the rate needs their "=" or ":" ("h=0.5").
-ETA = r"η|ɳ|eta|lr|l\.?\s?r\.?|learning[\s_]*rate|alpha|α"
+ETA = r"η|ɳ|eta|l\.?\s?r\.?|learning[\s_]*rate|alpha|α"
 STAND_INS = r"n|h"
 LR_LABEL = re.compile(rf"^\s*(?:{ETA}|{STAND_INS})\s*[=:]?\s*$", re.IGNORECASE)
 # A header naming a rate: "η = 0.5", "ɳ=0.1", "h=0.5", "L.R. 0.1", "lr 2", "learning rate: .5".
