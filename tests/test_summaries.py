@@ -6,6 +6,7 @@ import pytest
 
 from bp_excel.check import summaries
 from bp_excel.check.learning_rate import LR_HEADER
+from bp_excel.check.report import table_line
 from bp_excel.network import Network, train
 
 RATES = [0.1, 0.2, 0.5, 0.8, 1, 2]
@@ -22,11 +23,16 @@ def test_rate_headers_in_the_spellings_learners_type(header, rate):
     assert (float(match[1]) if match else None) == rate
 
 
-def _found(ws):
-    """summaries.find on one sheet, its typed contents standing for the engine's values."""
+def _sheet(ws):
+    """(typed contents by cell, rows of values) of a sheet: typed numbers stand for the engine's values."""
     rows = [list(r) for r in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column,
                                           values_only=True)]
-    cells = {c.coordinate: c.value for r in ws.iter_rows() for c in r if c.value is not None}
+    return {c.coordinate: c.value for r in ws.iter_rows() for c in r if c.value is not None}, rows
+
+
+def _found(ws):
+    """(header row, first row, last row, columns) of each summary summaries.find finds on a sheet."""
+    cells, rows = _sheet(ws)
     return [(t.header_row, t.first_row, t.last_row, t.columns) for t in summaries.find({ws.title: cells},
                                                                                         {ws.title: rows})]
 
@@ -84,3 +90,30 @@ def test_rates_over_too_short_a_column_are_no_summary():
     assert _found(_bare(curves=short)) == []
     enough = [train(Network(), rate, summaries.MIN_ROWS - 1)["E_total"] for rate in RATES]
     assert len(_found(_bare(curves=enough))) == 1
+
+
+def _graded(ws, network):
+    """The one summary on a sheet and its findings (summaries.grade)."""
+    cells, rows = _sheet(ws)
+    (table,) = summaries.find({ws.title: cells}, {ws.title: rows})
+    return table, summaries.grade(table, rows, cells, network)
+
+
+def test_each_column_is_graded_down_to_its_own_last_number():
+    network = Network(targets=(0.01, 0.99))
+    ws = _bare()
+    for row in range(3 + 10, 3 + ITERATIONS + 1):
+        ws[f"G{row}"] = None  # lr 2 run for 10 iterations, the others for 20: nothing wrong
+    table, wrong = _graded(ws, network)
+    assert table.last_row == 3 + ITERATIONS and wrong == []
+    ws["D10"] = ws["D10"].value * 1.01  # iteration 7 of lr 0.5, typed over
+    ws["C8"] = None  # iteration 5 of lr 0.2, left out
+    _, wrong = _graded(ws, network)
+    assert [(f.cell, f.kind, f.rows_wrong) for f in wrong] == [("C8", "blank", 1), ("D10", "stale-summary", 1)]
+    assert wrong[1].hint == "D10 should be E_total of iteration 7"
+
+
+def test_a_summary_says_its_rates_are_its_columns():
+    line = table_line({"sheet": "Summary", "header_row": 2, "first_row": 3, "last_row": 72, "kind": "summary",
+                       "learning_rate": None, "learning_rate_cell": None, "ok": True})
+    assert line == "sheet 'Summary', header row 2, rows 3-72 (summary), a learning rate per column: OK"

@@ -65,9 +65,10 @@ def details(report, solutions=False):
 
 
 def table_line(t):
-    """Where a table is, its learning rate, and whether it is right."""
-    lr = f"learning rate {_number(t['learning_rate'], 'not found')}" + (
-        f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else "")
+    """Where a table is, its learning rate (a summary's: one per column), and whether it is right."""
+    lr = "a learning rate per column" if t["kind"] == "summary" else (
+        f"learning rate {_number(t['learning_rate'], 'not found')}"
+        + (f" from {t['learning_rate_cell']}" if t["learning_rate_cell"] else ""))
     return (f"sheet {t['sheet']!r}, header row {t['header_row']}, rows {t['first_row']}-{t['last_row']} "
             f"({t['kind']}), {lr}: {'OK' if t['ok'] else 'WRONG'}")
 

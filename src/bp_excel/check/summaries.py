@@ -6,6 +6,7 @@ numbers distinct rates (0 < rate <= MAX_RATE), nothing else on the row but a lea
 above each nothing but such a label (a header starts its columns), and under each a column of at least
 MIN_ROWS numbers between 0 and 1 that ends lower than it starts, as E_total falls. (A table's
 first row of numbers sits under its headers, its other rows under numbers: neither is a header.)"""
+import numpy as np
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
@@ -82,12 +83,13 @@ def _falls(rows, row, col):
 
 def grade(table, rows, formulas, network):
     """Findings of a summary table: each learning rate's E_total column against the reference's
-    training of the workbook's network (its first table's first row) at that rate."""
+    training of the workbook's network (its first table's first row) at that rate, down to the
+    column's own last number (a rate run for fewer iterations than another is no mistake)."""
     findings = []
     grader = Grader(table, rows, formulas)
     for name, letter in table.columns.items():
         rate = float(name.rsplit(" ", 1)[1])
-        found = grader.values[name]
+        found = grader.values[name][:np.flatnonzero(np.isfinite(grader.values[name])).max(initial=0) + 1]
         expected = train(network, rate, len(found) - 1)["E_total"]
         wrong = grader.differs(found, expected)
         if wrong.any():
