@@ -99,7 +99,7 @@ def _add_check(commands):
                    help="also give each wrong cell's right formula (by default: where it goes wrong, and a hint)")
     c.add_argument("--gradebook", type=output_file(*gradebook.SUFFIXES), metavar="GRADES.xlsx|GRADES.csv",
                    help="also write a row per workbook (those who need help first) to this .xlsx or .csv; the "
-                        ".xlsx counts each likely mistake across the class, with a chart")
+                        ".xlsx counts each kind of mistake across the class, with a chart")
     c.add_argument("--annotate", metavar="FOLDER", help="also write each graded workbook's copy into FOLDER: each wrong "
                    "column's first wrong cell marked (a red fill, a note) and a Feedback sheet in front; "
                    "an .ods or .xls gets an .xlsx copy")
