@@ -119,7 +119,7 @@ class Grader:
             missing = sorted(set(NAME.findall(equation)) - set(self.values))
             if missing:
                 self.warnings.append(f"{display(quantity)} not checked: no column for "
-                                           f"{', '.join(map(display, missing))} (give --map {missing[0]}=COLUMN)")
+                                     f"{', '.join(map(display, missing))} (give --map {missing[0]}=COLUMN)")
                 continue
             expected = evaluate(equation, self.values)
             wrong = self.differs(self.values[quantity], expected)
@@ -142,7 +142,7 @@ class Grader:
         lr = rate.value
         if lr is None:
             self.warnings.append("no learning rate found: the updates are checked only for holding numbers "
-                                       "(give --lr or --lr-cell)")
+                                 "(give --lr or --lr-cell)")
         elif lr == 0:
             self.warnings.append("the learning rate is 0: the weights never change")
         found = []
@@ -200,8 +200,8 @@ class Grader:
                 mistake = candidate
                 if swap:
                     used, belongs = swap
-                    hint = f"{t.cell(quantity, row)} uses {t.cell(used, row)}, {used}, where {belongs} " \
-                           f"({t.cell(belongs, row)}) belongs"
+                    hint = (f"{t.cell(quantity, row)} uses {t.cell(used, row)}, {used}, where {belongs} "
+                            f"({t.cell(belongs, row)}) belongs")
                 break
         return _Wrong(quantity, expected, found, wrong, mistake, hint,
                       f"{t.cell(quantity, row)} should be {in_cells(equation, t, row)}")
