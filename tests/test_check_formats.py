@@ -164,7 +164,8 @@ def graded_class(tmp_path_factory, libreoffice):
 
 def _first_wrong(report):
     (table,) = report["tables"]
-    return {key: table["wrong"][0][key] for key in ("quantity", "column", "first_row", "mistake", "hint", "formula")}
+    keys = ("quantity", "column", "first_row", "kind", "mistake", "hint", "formula")
+    return {key: table["wrong"][0][key] for key in keys}
 
 
 def test_a_right_ods_and_xls_grade_right_as_the_xlsx(graded_class):
