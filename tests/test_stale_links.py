@@ -143,3 +143,15 @@ def test_a_sheet_too_large_to_pin_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(stale_links, "MAX_PINNED_PART_BYTES", 1000)
     assert_refused(linked_book(tmp_path, "o.xlsx"), capsys,
                    "sheet1.xml, whose formulas reach another workbook, is over")
+
+
+def test_a_link_that_no_formula_uses_is_named_as_such():
+    """As Excel leaves a link behind when the sheets that used it are gone: no "0 formulas reached"."""
+    from bp_excel.check.report import linked_line
+
+    assert linked_line({"linked": {"books": ["old.xlsx"], "formulas": 0}}) == [
+        "  note: it links to another workbook (old.xlsx), which none of its formulas uses; the link was not followed"]
+    assert linked_line({"linked": {"books": ["old.xlsx"], "formulas": 1}}) == [
+        "  note: 1 formula reached another workbook (old.xlsx) and was graded from its saved value; the link was "
+        "not followed"]
+    assert linked_line({}) == []

@@ -43,6 +43,9 @@ def linked_line(report):
     if not linked:
         return []
     n, books = linked["formulas"], ", ".join(linked["books"]) or "not named"
+    if n == 0:  # a link left by copying sheets, which no formula uses any more
+        return [f"  note: it links to another workbook ({books}), which none of its formulas uses; the link was "
+                "not followed"]
     return [f"  note: {n} formula{'s' * (n != 1)} reached another workbook ({books}) and {'was' if n == 1 else 'were'} "
             f"graded from {'its' if n == 1 else 'their'} saved value{'s' * (n != 1)}; the link was not followed"]
 
