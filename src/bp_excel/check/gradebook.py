@@ -133,6 +133,8 @@ def _mistakes_sheet(ws, counts):
         return
     for kind, workbooks in counts:
         ws.append([KINDS[kind], workbooks, kind])
+    for (cell,) in ws.iter_rows(min_col=3, max_col=3):
+        cell.alignment = Alignment(indent=1)  # apart from the counts, which align right beside it
     chart = bar_chart("Workbooks that show each likely mistake", None, "workbooks", 24, 3 + 1.2 * len(counts))
     chart.legend = None
     chart.y_axis.majorUnit = max(1, math.ceil(counts[0][1] / 10))  # whole workbooks, at most 10 gridlines
