@@ -24,6 +24,8 @@ from labkit.cli import UsageError
 TIMEOUT = 180
 TEMPLATE = b"application/vnd.oasis.opendocument.spreadsheet-template"
 TEXT = b"application/vnd.oasis.opendocument.text"
+TABLE_12, TABLE_13 = (b"urn:oasis:names:tc:opendocument:xmlns:table:" + v for v in (b"1.2", b"1.3"))
+FORM = b"urn:oasis:names:tc:opendocument:xmlns:form:1.0"
 
 
 def _zip_bomb_ods(folder):
@@ -60,6 +62,36 @@ HOSTILE_ODS = {
                                                                b'="1024" office:value-type="float" office:value="1"/>'
                                                                b"</table:table-row>"), "has over 1,000,000 cells"),
     "entity declarations": (lambda p: ods(p, doctype=b'<!DOCTYPE x [<!ENTITY boom "boom">]>'), "declares XML entities"),
+    # LibreOffice reads the table namespace of ODF 1.2 or 1.3 as 1.0's: so must the inspection.
+    "WEBSERVICE in table:1.3's formula": (lambda p: ods(p, cell=b'<table:table-cell xmlns:t3="' + TABLE_13 + b'" '
+                                                             b't3:formula="of:=WEBSERVICE(&quot;http://127.0.0.1/&quot;)"'
+                                                             b'/>'), "uses the function WEBSERVICE"),
+    "table:1.2's repeats, past the cells limit": (lambda p: ods(p, table=b'<t2:table-row xmlns:t2="' + TABLE_12 + b'" '
+                                                                   b't2:number-rows-repeated="2000"><t2:table-cell '
+                                                                   b't2:number-columns-repeated="1024" office:value-type='
+                                                                   b'"float" office:value="1"/></t2:table-row>'),
+                                                  "has over 1,000,000 cells"),
+    "a data connection in table:1.2": (lambda p: ods(p, table=b'<t2:database-source-sql xmlns:t2="' + TABLE_12 +
+                                                     b'" t2:database-name="x" t2:sql-statement="select 1"/>'),
+                                       "has a data connection"),
+    # LibreOffice reads "+2000" and " 2000" as 2000.
+    "repeats written '+2000', past the cells limit": (lambda p: ods(p, table=b'<table:table-row table:number-rows-'
+                                                                       b'repeated="+2000"><table:table-cell table:number-'
+                                                                       b'columns-repeated=" 1024" office:value-type='
+                                                                       b'"float" office:value="1"/></table:table-row>'),
+                                                      "has over 1,000,000 cells"),
+    "a repeat count that is no number": (lambda p: ods(p, cell=b'<table:table-cell table:number-columns-repeated="lots" '
+                                                            b'office:value-type="float" office:value="1"/>'),
+                                         "not a whole number"),
+    "a form's picture from outside": (lambda p: ods(p, table=b'<office:forms><form:form xmlns:form="' + FORM +
+                                                    b'"><form:image form:image-data="file:///etc/passwd"/></form:form>'
+                                                    b"</office:forms>"), "links outside"),
+    "a pivot table fed by a data source": (lambda p: ods(p, table=b'<table:source-service table:name="com.sun.star.sdb.'
+                                                         b'RowSet" table:source-name="x" table:object-name="y"/>'),
+                                           "has a data connection"),
+    "parts nested 300 deep": (lambda p: ods(p, cell=b'<table:table-cell><text:p>' + b"<text:span>" * 300 +
+                                            b"</text:span>" * 300 + b"</text:p></table:table-cell>"),
+                              "nested too deeply"),
     "not a zip": (lambda p: _file(p, "hostile.ods", b"name,grade\n"), "is not an .ods workbook"),
 }
 HOSTILE_XLS = {
@@ -101,6 +133,17 @@ def _file(folder, name, data):
 def test_each_hostile_ods_is_refused_in_one_line(tmp_path, capsys, kind):
     build, fragment = HOSTILE_ODS[kind]
     assert_refused(build(tmp_path), capsys, fragment)
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_ODS))
+def test_each_hostile_ods_is_refused_before_libreoffice_sees_it(tmp_path, kind):
+    """The refusal comes from the inspection of the .ods itself, not from the .xlsx LibreOffice
+    would make of it (by then it would have computed, expanded or fetched what it was asked to)."""
+    build, fragment = HOSTILE_ODS[kind]
+    path = build(tmp_path)
+    with pytest.raises(UsageError, match=None) as refused:
+        formats.inspect(path, formats.detect(path))
+    assert fragment in str(refused.value)
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE_XLS))

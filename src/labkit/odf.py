@@ -7,6 +7,7 @@ range, a DDE link, a database range, a picture or object linked from outside the
 that reaches outside (formulas.reaching). A hyperlink is left to the inspection of the converted
 .xlsx, which leaves it out of the copy that is graded."""
 import posixpath
+import re
 
 from labkit import formulas, ooxml, untrusted
 from labkit.cli import UsageError, shown
@@ -24,7 +25,6 @@ SCRIPT = "urn:oasis:names:tc:opendocument:xmlns:script:1.0"
 PRESENTATION = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
 MANIFEST = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
-XLINK = "http://www.w3.org/1999/xlink"
 # Elements that run something or reach outside the file, and what each is.
 REFUSED = {
     (OFFICE, "script"): "holds macros (a script)",
@@ -40,39 +40,54 @@ REFUSED = {
     (TABLE, "database-source-query"): "has a data connection",
     (TABLE, "database-source-table"): "has a data connection",
     (FORM, "connection-resource"): "has a data connection",
+    (TABLE, "source-service"): "has a data connection",
     (MANIFEST, "encryption-data"): "is password-protected: save it without a password",
 }
+REFUSED_NAMES = {local: why for (_, local), why in REFUSED.items()}  # the same, whatever the namespace
 # Attributes that hold a formula: a cell's, a named expression's, a validation's, a conditional format's.
 FORMULAS = {(TABLE, "formula"), (TABLE, "expression"), (TABLE, "condition"), (STYLE, "condition"), (CALCEXT, "value")}
 CELLS = {(TABLE, "table-cell"), (TABLE, "covered-table-cell")}
 HYPERLINKS = {(TEXT, "a"), (DRAW, "a")}
+LINKS = {"href", "image-data"}  # attributes that name a file or URL: xlink:href, form:href, form:image-data
+# LibreOffice reads an OpenDocument namespace of any version (table:1.2, table:1.3) as its 1.0.
+VERSIONED = re.compile(r"(urn:oasis:names:tc:opendocument:xmlns:[^:]+):[0-9][0-9.]*", re.IGNORECASE)
 
 
 def _qualified(name):
-    """("namespace", "local name") of an lxml tag or attribute name."""
+    """("namespace", "local name") of an lxml tag or attribute name, its namespace as LibreOffice
+    reads it."""
     namespace, _, local = name[1:].partition("}") if name.startswith("{") else ("", "", name)
-    return namespace, local
+    versioned = VERSIONED.fullmatch(namespace)
+    return (f"{versioned[1].lower()}:1.0" if versioned else namespace), local
 
 
-def _repeated(cell):
+def _attributes(element):
+    return {_qualified(name): value for name, value in element.attrib.items()} if element is not None else {}
+
+
+def _repeated(cell, attributes):
     """How many cells a cell element stands for: one where it is empty (a sheet's empty rest is one
     element repeated a billion times), else its repeats across and its row's down (a repeated value
     is as many cells to LibreOffice as if each were written out)."""
-    if not (len(cell) or cell.get(f"{{{OFFICE}}}value-type") or cell.get(f"{{{TABLE}}}formula")):
+    if not (len(cell) or (OFFICE, "value-type") in attributes or (TABLE, "formula") in attributes):
         return 1
-    row = cell.getparent()
-    return _count(cell.get(f"{{{TABLE}}}number-columns-repeated")) * _count(
-        row.get(f"{{{TABLE}}}number-rows-repeated") if row is not None else None)
+    row = _attributes(cell.getparent())
+    return _count(attributes.get((TABLE, "number-columns-repeated"))) * _count(row.get((TABLE, "number-rows-repeated")))
 
 
 def _count(repeats):
-    return int(repeats) if repeats and repeats.isdigit() and int(repeats) > 0 else 1
+    """A repeat count as LibreOffice reads it ("+5000" and " 5000" are 5000); ValueError where it is
+    no whole number at all."""
+    return max(1, int(repeats)) if repeats is not None else 1
 
 
 def _inside(part, href):
-    """Whether an href names a part of the package or the package itself (a chart's ".." names the
-    document whose cells it draws)."""
-    return bool(ooxml.resolve(part, href)) or posixpath.normpath(posixpath.join(posixpath.dirname(part), href)) == "."
+    """Whether an href names a part of the package (LibreOffice resolves a relative one inside the
+    package, whether or not such a member exists: an object's replacement picture often does not), a
+    place in the document ("#Sheet1.A1"), or the package itself (a chart's ".." names the document
+    whose cells it draws)."""
+    return (href.startswith("#") or bool(ooxml.resolve(part, href))
+            or posixpath.normpath(posixpath.join(posixpath.dirname(part), href)) == ".")
 
 
 def inspect(path, archive):
@@ -105,17 +120,21 @@ def _inspect_part(path, name, data, cells):
     spreadsheet = False
     for element in ooxml.elements(name, data):
         tag = _qualified(element.tag) if isinstance(element.tag, str) else ("", "")
-        if tag in REFUSED:
-            raise UsageError(f"{path} {REFUSED[tag]} ({shown(name)}: {tag[1]}): refused")
+        if tag[1] in REFUSED_NAMES:
+            raise UsageError(f"{path} {REFUSED_NAMES[tag[1]]} ({shown(name)}: {tag[1]}): refused")
+        attributes = _attributes(element)
         if tag in CELLS:
-            cells = untrusted.counted(path, cells, _repeated(element))
+            try:
+                cells = untrusted.counted(path, cells, _repeated(element, attributes))
+            except ValueError:
+                raise UsageError(f"{path}: {shown(name)}, a cell repeated a number of times that is not a whole "
+                                 "number: refused")
         spreadsheet |= tag == (OFFICE, "spreadsheet")
-        for attribute, value in element.attrib.items():
-            attribute = _qualified(attribute)
+        for attribute, value in attributes.items():
             if attribute in FORMULAS:
                 found = formulas.reaching(value)
                 if found:
                     raise UsageError(f"{path}: {shown(name)}, a {tag[1]} element's formula {found}: refused")
-            elif attribute == (XLINK, "href") and tag not in HYPERLINKS and value and not _inside(name, value):
+            elif attribute[1] in LINKS and tag not in HYPERLINKS and value and not _inside(name, value):
                 raise UsageError(f"{path} links outside the workbook ({shown(name)}: {tag[1]} {shown(value)}): refused")
     return cells, spreadsheet

@@ -80,6 +80,8 @@ def elements(name, data, recover=False):
             while element.getprevious() is not None:
                 del element.getparent()[0]
     except etree.XMLSyntaxError as e:
+        if "XML_PARSE_HUGE" in str(e):  # lxml's limits on depth and size, held on purpose
+            raise PackageError(f"{name} is nested too deeply or too large to be a workbook's part")
         raise PackageError(f"{name} is not well-formed XML ({e})")
 
 
