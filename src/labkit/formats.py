@@ -109,18 +109,15 @@ def detect(path):
     if named is None:
         raise UsageError(f"{path}: check reads .xlsx, .ods and .xls workbooks, not "
                          f"{shown(path.suffix) or 'a file without an extension'}: save it as .xlsx")
-    size = path.stat().st_size
-    if size > untrusted.MAX_FILE_BYTES:
-        raise UsageError(f"{path}: {size / 2**20:.1f} MB is over the limit of {untrusted.MAX_FILE_BYTES // 2**20} MB")
-    with open(path, "rb") as f:
-        ole = f.read(8) == untrusted.ENCRYPTED_OR_OLD
-    content = "xls" if ole else _zip_content(path, named) if zipfile.is_zipfile(path) else None
+    untrusted.within_size(path)
+    content = "xls" if untrusted.is_compound_file(path) else _zip_content(path, named) if zipfile.is_zipfile(path) \
+        else None
     if content == named:
         return named
     if content is None:
         raise UsageError(f"{path} is not an .{named} workbook")
     if content == "xls" and named == "xlsx":  # an .xlsx with a password is an OLE file too
-        raise UsageError(f"{path} is password-protected or an old .xls: save it as .xlsx without a password")
+        raise UsageError(f"{path} {untrusted.LOCKED_OR_OLD}")
     raise UsageError(f"{path} holds an .{content} workbook, not the .{named} its name says: "
                      f"rename it {path.stem}.{content}, or save it as .xlsx")
 

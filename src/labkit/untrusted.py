@@ -18,6 +18,7 @@ MAX_FILE_BYTES = 20 * 2**20
 MAX_UNPACKED_BYTES = 200 * 2**20  # all members together: a zip bomb unpacks far past this
 MAX_MEMBERS = 5000
 MAX_CELLS = 1_000_000
+LOCKED_OR_OLD = "is password-protected or an old .xls: save it as .xlsx without a password"  # an OLE file
 MAX_INDEX_BYTES = 8 * 2**20  # [Content_Types].xml and each .rels part: read whole, so kept small
 # Relationship kinds whose target is no XML part (a picture, a printer's settings, an embedded file):
 # every other part a relationship names is parsed, whatever its name or content type says.
@@ -48,15 +49,9 @@ def inspect(path, allow_stale_links=False):
     """The Inspection of a workbook that check may open; UsageError where it is refused. With
     allow_stale_links, links to other workbooks are not refused: the copy leaves them out, and pins
     each cell formula that reaches one to its saved value (only check asks: it grades saved values)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise UsageError(f"{path}: {size / 2**20:.1f} MB is over the limit of {MAX_FILE_BYTES // 2**20} MB")
-    with open(path, "rb") as f:
-        if f.read(8) == ENCRYPTED_OR_OLD:
-            raise UsageError(f"{path} is password-protected or an old .xls: save it as .xlsx without a password")
+    path = within_size(path)
+    if is_compound_file(path):
+        raise UsageError(f"{path} {LOCKED_OR_OLD}")
     if not zipfile.is_zipfile(path):
         raise UsageError(f"{path} is not an .xlsx workbook")
     try:
@@ -66,6 +61,23 @@ def inspect(path, allow_stale_links=False):
         raise UsageError(f"{path} is not a readable .xlsx workbook: {shown(e)}")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as e:
         raise UsageError(f"{path} is not a readable .xlsx workbook ({e})")
+
+
+def within_size(path):
+    """The path of a file no larger than MAX_FILE_BYTES; UsageError for none, or a larger one."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise UsageError(f"{path}: {size / 2**20:.1f} MB is over the limit of {MAX_FILE_BYTES // 2**20} MB")
+    return path
+
+
+def is_compound_file(path):
+    """Whether the file begins as an OLE2 compound file: a legacy .xls, or an .xlsx with a password."""
+    with open(path, "rb") as f:
+        return f.read(8) == ENCRYPTED_OR_OLD
 
 
 def within_limits(path, archive, max_unpacked=MAX_UNPACKED_BYTES, max_members=MAX_MEMBERS):
